@@ -1,0 +1,15 @@
+"""The admin's blueprint: users, stores, criteria sets, visit schedules."""
+
+from flask import Blueprint, Flask
+
+from audit.auth import guard
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+guard(bp, "admin")
+
+
+def init_app(app: Flask) -> None:
+    """Register the admin routes (each module adds its own to bp)."""
+    from audit.admin import criteria_views, schedule_views, stores_views, users_views  # noqa: F401
+
+    app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Admin: criteria (being built)."""

@@ -1,0 +1,118 @@
+"""Write a visit's answers: validate all, write all or nothing, log changes, rescore."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from audit.criteria_store import version_set
+from audit.db import now
+from audit.visit_scores import rescore
+from criteria.scoring import NA, VisitScore, validate_value
+
+MAX_COMMENT = 2000
+KEEP = object()  # "leave the stored comment as it is"
+
+
+@dataclass
+class AnswerInput:
+    """One criterion's new answer: a value (None clears it, NA marks N/A) and a comment."""
+
+    criterion_key: str
+    value: object = None
+    comment: object = KEEP
+
+
+class AnswerError(ValueError):
+    """Some answers were refused; `errors` maps criterion key to a message. Nothing was written."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def check_answers(db: Database, version_id: int, entries: list[AnswerInput]) -> dict[str, str]:
+    """Messages for entries that do not fit their criterion (empty when all are fine)."""
+    cs = version_set(db, version_id)
+    errors = {}
+    for entry in entries:
+        try:
+            criterion = cs.criterion(entry.criterion_key)
+        except KeyError:
+            errors[entry.criterion_key] = "This question is not part of the visit's checklist."
+            continue
+        if entry.value == NA:
+            if not criterion.na_allowed:
+                errors[entry.criterion_key] = "N/A is not allowed for this question."
+        elif entry.value is not None:
+            message = validate_value(criterion, entry.value)
+            if message:
+                errors[entry.criterion_key] = message
+        if isinstance(entry.comment, str) and len(entry.comment) > MAX_COMMENT:
+            errors[entry.criterion_key] = f"A comment may have at most {MAX_COMMENT} characters."
+    return errors
+
+
+def save_answers(
+    db: Database,
+    visit_id: int,
+    entries: list[AnswerInput],
+    *,
+    user_id: int | None,
+    log_changes: bool = False,
+) -> VisitScore:
+    """Validate every entry, then write them all and rescore in one transaction."""
+    version_id = db.execute("SELECT version_id FROM visits WHERE id = ?", [visit_id]).fetchone()[0]
+    errors = check_answers(db, version_id, entries)
+    if errors:
+        raise AnswerError(errors)
+    cs = version_set(db, version_id)
+    stamp = now()
+    with db.atomic():
+        for entry in entries:
+            old = _stored(db, visit_id, entry.criterion_key)
+            row = _row(visit_id, cs.section_of(entry.criterion_key).key, entry, old, stamp)
+            db["answers"].upsert(row, pk=("visit_id", "criterion_key"))
+            if log_changes and _shown(old) != _shown(row):
+                _log(db, visit_id, user_id, entry.criterion_key, old, row, stamp)
+        db.execute("UPDATE visits SET updated_at = ? WHERE id = ?", [stamp, visit_id])
+        return rescore(db, visit_id)
+
+
+def _stored(db: Database, visit_id: int, key: str) -> dict | None:
+    """The stored answer row, or None."""
+    rows = list(db.query(
+        "SELECT * FROM answers WHERE visit_id = ? AND criterion_key = ?", [visit_id, key]
+    ))
+    return rows[0] if rows else None
+
+
+def _row(visit_id: int, section_key: str, entry: AnswerInput, old: dict | None, stamp: str):
+    """The answers row for an entry."""
+    comment = (old or {}).get("comment") if entry.comment is KEEP else (entry.comment or None)
+    return {
+        "visit_id": visit_id,
+        "criterion_key": entry.criterion_key,
+        "section_key": section_key,
+        "value": None if entry.value in (None, NA) else json.dumps(entry.value, ensure_ascii=False),
+        "na": int(entry.value == NA),
+        "comment": comment,
+        "updated_at": stamp,
+    }
+
+
+def _shown(row: dict | None) -> tuple:
+    """What a change log compares: value, N/A and comment."""
+    return (None, 0, None) if row is None else (row["value"], row["na"], row["comment"])
+
+
+def _log(db: Database, visit_id: int, user_id: int | None, key: str, old, new, stamp) -> None:
+    """Record who changed which answer, when, from what to what."""
+    db["visit_log"].insert({
+        "visit_id": visit_id, "user_id": user_id, "at": stamp, "action": "correct",
+        "criterion_key": key,
+        "old_value": json.dumps(dict(zip(("value", "na", "comment"), _shown(old), strict=True))),
+        "new_value": json.dumps(dict(zip(("value", "na", "comment"), _shown(new), strict=True))),
+    })

@@ -1,0 +1,155 @@
+"""Login, logout, roles, and the guards that protect every blueprint."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from audit.db import get_db
+
+ROLES = ("admin", "manager", "shopper")
+HOME = {"admin": "admin.index", "manager": "manager.index", "shopper": "shopper.index"}
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to see this page.")
+
+
+@dataclass
+class User:
+    """The logged-in person, as flask-login wants it."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    is_reviewer: bool
+    active: bool
+    language: str | None = None
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated users cannot log in."""
+        return self.active
+
+    def get_id(self) -> str:
+        """The id flask-login keeps in the session."""
+        return str(self.id)
+
+    @property
+    def can_review(self) -> bool:
+        """Admins with the reviewer permission review and publish visits."""
+        return self.role == "admin" and self.is_reviewer
+
+    @classmethod
+    def from_row(cls, row: dict) -> User:
+        """Build from a users row."""
+        return cls(
+            id=row["id"],
+            email=row["email"],
+            name=row["name"],
+            role=row["role"],
+            is_reviewer=bool(row["is_reviewer"]),
+            active=bool(row["active"]),
+            language=row["language"],
+        )
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Load the user on every request; a deactivated one is logged out at once."""
+    rows = list(get_db().query("SELECT * FROM users WHERE id = ?", [user_id]))
+    if not rows or not rows[0]["active"]:
+        return None
+    return User.from_row(rows[0])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same answer for every failure)."""
+    rows = list(get_db().query("SELECT * FROM users WHERE email = ?", [email.strip()]))
+    # Hash even when the e-mail is unknown, so timing does not tell which accounts exist.
+    stored = rows[0]["password_hash"] if rows else _dummy_hash()
+    if check_password_hash(stored, password) and rows and rows[0]["active"]:
+        return User.from_row(rows[0])
+    return None
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash of nothing, so an unknown e-mail costs as much time as a wrong password."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow a ?next= that stays on this site."""
+    if target and not urlsplit(target).netloc and target.startswith("/") and "//" not in target:
+        return target
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+        flash(_("Wrong e-mail or password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out (POST, so a link elsewhere cannot log anyone out)."""
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/")
+@login_required
+def home():
+    """Send each role to its own start page."""
+    return redirect(url_for(HOME[current_user.role]))
+
+
+def guard(blueprint: Blueprint, *roles: str, reviewer: bool = False) -> None:
+    """Make every route of a blueprint require login and one of roles (403 otherwise)."""
+
+    @blueprint.before_request
+    @login_required
+    def _check_role():
+        if current_user.role not in roles:
+            abort(403)
+        if reviewer and not current_user.can_review:
+            abort(403)
+
+
+def init_app(app: Flask) -> None:
+    """Wire flask-login and the login routes."""
+    login_manager.init_app(app)
+    app.register_blueprint(bp)

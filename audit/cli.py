@@ -1,0 +1,67 @@
+"""Command line: thin click wrappers over the functions that do the work."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from audit.db import open_db, upgrade
+from audit.users import create_user
+from audit.validation import FieldError
+
+db_cli = AppGroup("db", help="Database schema.")
+users_cli = AppGroup("users", help="User accounts.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema; safe to run again.
+
+    Example: flask --app app db upgrade
+    """
+    applied = upgrade(current_app.config["DATABASE"])
+    click.echo(f"Applied: {', '.join(applied)}" if applied else "Schema is up to date.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Login e-mail.")
+@click.option("--name", default=None, help="Display name (default: the e-mail's local part).")
+@click.option("--role", type=click.Choice(["admin", "manager", "shopper"]), required=True)
+@click.option("--reviewer", is_flag=True, help="Admins only: may review and publish visits.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_create(email: str, name: str | None, role: str, reviewer: bool, password_stdin: bool):
+    """Create a user account.
+
+    Example: echo 's3cret-password' | flask --app app users create --role admin
+    --email a@b.c --password-stdin
+    """
+    if not password_stdin:
+        raise click.UsageError("Pass the password on standard input with --password-stdin.")
+    password = sys.stdin.readline().rstrip("\n")
+    db = open_db(current_app.config["DATABASE"])
+    try:
+        user_id = create_user(
+            db, email=email, name=name or email.split("@")[0], role=role,
+            password=password, is_reviewer=reviewer,
+        )
+    except FieldError as err:
+        raise click.ClickException(f"{err.field}: {err.message}") from err
+    finally:
+        db.close()
+    click.echo(f"Created {role} {email} (id {user_id}).")
+
+
+def init_app(app: Flask) -> None:
+    """Register every CLI group."""
+    from audit.criteria_cli import criteria_cli
+    from audit.demo import demo_command
+    from audit.report_cli import report_cli
+
+    app.cli.add_command(criteria_cli)
+    app.cli.add_command(report_cli)
+    app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

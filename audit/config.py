@@ -1,0 +1,51 @@
+"""Configuration: defaults, then the environment, then a test's overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/secret_key."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Fill app.config; overrides (tests) win over the environment, which wins over defaults."""
+    instance = Path(app.instance_path)
+    https = os.environ.get("AUDIT_HTTPS") == "1"
+    app.config.from_mapping(
+        DATABASE=os.environ.get("AUDIT_DATABASE", str(instance / "audit.db")),
+        UPLOAD_DIR=os.environ.get("AUDIT_UPLOADS", str(instance / "uploads")),
+        REPORT_DIR=os.environ.get("AUDIT_REPORTS", str(instance / "reports")),
+        MAX_CONTENT_LENGTH=int(os.environ.get("AUDIT_MAX_UPLOAD_MB", "12")) * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=https,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=https,
+        PREFERRED_URL_SCHEME="https" if https else "http",
+        BABEL_DEFAULT_LOCALE="en",
+        LANGUAGES=["en"],
+        REVISIT_DAYS=int(os.environ.get("AUDIT_REVISIT_DAYS", "90")),
+        FAR_START_METRES=int(os.environ.get("AUDIT_FAR_START_METRES", "1000")),
+        # A shopper may fill a form offline for hours; the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)

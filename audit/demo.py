@@ -1,0 +1,274 @@
+"""Demo data: people, stores and months of visits with plausible, varied answers."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlite_utils import Database
+
+from audit.criteria_store import current_version_id, freeze, load_builtin_sets, version_set
+from audit.db import open_db
+from audit.users import create_user
+from audit.visit_scores import rescore
+from criteria.model import Criterion
+from criteria.scoring import NA
+
+PASSWORDS = {
+    "admin@demo.example.com": "demo-admin-2026",
+    "anna.nowak@demo.example.com": "demo-manager-2026",
+    "piotr.wisniewski@demo.example.com": "demo-manager-2026",
+    "kasia.shopper@demo.example.com": "demo-shopper-2026",
+    "tomek.shopper@demo.example.com": "demo-shopper-2026",
+    "olga.shopper@demo.example.com": "demo-shopper-2026",
+}
+
+PEOPLE = [
+    ("admin@demo.example.com", "Ewa Admin", "admin"),
+    ("anna.nowak@demo.example.com", "Anna Nowak", "manager"),
+    ("piotr.wisniewski@demo.example.com", "Piotr Wiśniewski", "manager"),
+    ("kasia.shopper@demo.example.com", "Katarzyna Zielińska", "shopper"),
+    ("tomek.shopper@demo.example.com", "Tomasz Kowalczyk", "shopper"),
+    ("olga.shopper@demo.example.com", "Olga Iwanowa", "shopper"),
+]
+
+# code, name, channel, region, address or URL, latitude, longitude
+STORES = [
+    ("WAW-01", "Warszawa Marszałkowska", "physical", "Mazowieckie",
+     "ul. Marszałkowska 104, 00-017 Warszawa", 52.2319, 21.0067),
+    ("WAW-02", "Warszawa Arkadia", "physical", "Mazowieckie",
+     "al. Jana Pawła II 82, 00-175 Warszawa", 52.2569, 20.9845),
+    ("WAW-03", "Warszawa Mokotów", "physical", "Mazowieckie",
+     "ul. Wołoska 12, 02-675 Warszawa", 52.1800, 21.0030),
+    ("RAD-01", "Radom Centrum", "physical", "Mazowieckie",
+     "ul. Żeromskiego 55, 26-600 Radom", 51.4027, 21.1471),
+    ("KRK-01", "Kraków Rynek", "physical", "Małopolskie",
+     "Rynek Główny 30, 31-010 Kraków", 50.0617, 19.9373),
+    ("KRK-02", "Kraków Bonarka", "physical", "Małopolskie",
+     "ul. Kamieńskiego 11, 30-644 Kraków", 50.0297, 19.9510),
+    ("TAR-01", "Tarnów Krakowska", "physical", "Małopolskie",
+     "ul. Krakowska 9, 33-100 Tarnów", 50.0121, 20.9858),
+    ("WEB-PL", "Sklep internetowy PL", "online", "Mazowieckie",
+     "https://sklep.example.pl", None, None),
+    ("WEB-KRK", "Sklep internetowy Kraków", "online", "Małopolskie",
+     "https://krakow.example.pl", None, None),
+    ("WEB-OUT", "Outlet online", "online", "Małopolskie",
+     "https://outlet.example.pl", None, None),
+]
+
+COMMENTS = [
+    "Staff member was friendly and made eye contact.",
+    "Had to ask twice before getting an answer.",
+    "Price tags on the shelf matched the till.",
+    "Promotion poster did not say when the offer ends.",
+    "Consultant explained the return policy without being asked.",
+    "The till queue moved slowly; only one till was open.",
+    "Obsługa bardzo uprzejma, szybka odpowiedź.",
+]
+
+
+@dataclass
+class DemoOptions:
+    """What to generate."""
+
+    seed: int = 1
+    months: int = 6
+    visits_per_month: int = 2
+
+
+def is_empty(db: Database) -> bool:
+    """True when the database has no users, stores or visits."""
+    return all(db[t].count == 0 for t in ("users", "stores", "visits"))
+
+
+def clear(db: Database) -> None:
+    """Delete all users, stores and visits (criteria sets stay)."""
+    with db.atomic():
+        for table in ("visit_log", "photos", "section_scores", "answers", "visits",
+                      "store_managers", "region_managers", "stores", "users"):
+            db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+
+
+def generate(db: Database, options: DemoOptions, today: date | None = None) -> dict:
+    """Fill an empty database; returns counts. One transaction."""
+    today = today or date.today()
+    rng = random.Random(options.seed)
+    load_builtin_sets(db)
+    with db.atomic():
+        people = {email: create_user(db, email=email, name=name, role=role,
+                                     password=PASSWORDS[email], is_reviewer=role == "admin")
+                  for email, name, role in PEOPLE}
+        stores = _make_stores(db, people)
+        shoppers = [people[e] for e, _, r in PEOPLE if r == "shopper"]
+        admin = people["admin@demo.example.com"]
+        count = _make_visits(db, stores, shoppers, admin, options, today, rng)
+    return {"users": len(people), "stores": len(stores), "visits": count}
+
+
+def _make_stores(db: Database, people: dict) -> list[dict]:
+    """Insert the stores; Anna manages a region, Piotr individual stores."""
+    stores = []
+    for code, name, channel, region, where, lat, lon in STORES:
+        row = {"code": code, "name": name, "channel": channel, "region": region,
+               "address": where if channel == "physical" else None,
+               "url": where if channel == "online" else None,
+               "latitude": lat, "longitude": lon, "archived": 0,
+               "created_at": "2026-01-05T09:00:00+00:00"}
+        row["id"] = db["stores"].insert(row).last_pk
+        stores.append(row)
+    anna = people["anna.nowak@demo.example.com"]
+    db["region_managers"].insert({"region": "Mazowieckie", "user_id": anna})
+    for s in stores:
+        if s["region"] == "Małopolskie":
+            db["store_managers"].insert({"store_id": s["id"],
+                                         "user_id": people["piotr.wisniewski@demo.example.com"]})
+    return stores
+
+
+def _make_visits(db, stores, shoppers, admin_id, options, today, rng) -> int:
+    """Published visits for past months, a few waiting for review, a few still to do."""
+    versions = {"physical": current_version_id(db, "physical-store"),
+                "online": current_version_id(db, "online-shop")}
+    count = 0
+    for store in stores:
+        quality = rng.uniform(0.45, 0.97)
+        version_id = versions[store["channel"]]
+        cs = version_set(db, version_id)
+        for month in range(options.months, 0, -1):
+            for _n in range(options.visits_per_month):
+                day = today - timedelta(days=30 * month - rng.randint(0, 27))
+                quality = min(0.99, max(0.3, quality + rng.uniform(-0.06, 0.08)))
+                _visit(db, store, rng.choice(shoppers), version_id, cs, day, quality, rng,
+                       "published", admin_id)
+                count += 1
+        _visit(db, store, rng.choice(shoppers), version_id, cs, today - timedelta(days=2),
+               quality, rng, "submitted", admin_id)
+        _scheduled(db, store, rng.choice(shoppers), version_id, today, admin_id)
+        count += 2
+    for version_id in versions.values():
+        freeze(db, version_id)
+    return count
+
+
+def _visit(db, store, shopper_id, version_id, cs, day, quality, rng, status, admin_id) -> None:
+    """One completed visit with answers, scored."""
+    start = datetime(day.year, day.month, day.day, rng.randint(9, 18), rng.randint(0, 59),
+                     tzinfo=UTC)
+    length = timedelta(minutes=rng.randint(12, 35)) if store["channel"] == "physical" \
+        else timedelta(days=rng.randint(5, 9))
+    end = start + length
+    stamp = lambda t: t.isoformat(timespec="seconds")  # noqa: E731
+    visit_id = db["visits"].insert({
+        "store_id": store["id"], "shopper_id": shopper_id, "version_id": version_id,
+        "status": status, "window_start": (day - timedelta(days=3)).isoformat(),
+        "window_end": (day + timedelta(days=4)).isoformat(),
+        "started_at": stamp(start), "ended_at": stamp(end), "submitted_at": stamp(end),
+        "approved_at": stamp(end + timedelta(days=1)) if status == "published" else None,
+        "published_at": stamp(end + timedelta(days=1)) if status == "published" else None,
+        "start_lat": store["latitude"], "start_lon": store["longitude"],
+        "start_accuracy": 15.0 if store["latitude"] else None,
+        "online_url": store["url"], "flags": "[]", "created_by": admin_id,
+        "created_at": stamp(start - timedelta(days=7)), "updated_at": stamp(end),
+    }).last_pk
+    rows = []
+    for section in cs.sections:
+        for c in section.criteria:
+            if c.channel not in ("any", store["channel"]) or c.type == "photo":
+                continue
+            value = answer_value(c, quality, start, rng)
+            rows.append({
+                "visit_id": visit_id, "criterion_key": c.key, "section_key": section.key,
+                "value": None if value == NA else json.dumps(value, ensure_ascii=False),
+                "na": int(value == NA),
+                "comment": rng.choice(COMMENTS) if rng.random() < 0.12 else None,
+                "updated_at": stamp(end),
+            })
+    db["answers"].insert_all(rows)
+    rescore(db, visit_id, now=end)
+
+
+def _scheduled(db, store, shopper_id, version_id, today, admin_id) -> None:
+    """A visit the shopper still has to make."""
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    db["visits"].insert({
+        "store_id": store["id"], "shopper_id": shopper_id, "version_id": version_id,
+        "status": "scheduled", "window_start": today.isoformat(),
+        "window_end": (today + timedelta(days=10)).isoformat(), "flags": "[]",
+        "created_by": admin_id, "created_at": stamp, "updated_at": stamp,
+    })
+
+
+def answer_value(c: Criterion, quality: float, start: datetime, rng: random.Random) -> object:
+    """A plausible answer: a better store (higher quality) answers better more often."""
+    good = rng.random() < quality
+    if c.na_allowed and rng.random() < 0.08:
+        return NA
+    if c.type == "yes_no":
+        return good != c.invert
+    if c.type == "rating":
+        return rng.randint(max(1, c.scale - 1), c.scale) if good else rng.randint(1, c.scale - 1)
+    if c.type == "choice":
+        best = max(c.options, key=lambda o: o.points)
+        return best.key if good else rng.choice(c.options).key
+    if c.type in ("duration", "count", "number"):
+        return _banded_value(c, good, rng)
+    if c.type == "interval":
+        seconds = _banded_value(c, good, rng)
+        return {"from": start.isoformat(), "to": (start + timedelta(seconds=seconds)).isoformat()}
+    if c.type == "text":
+        return rng.choice(COMMENTS)
+    return None
+
+
+def _banded_value(c: Criterion, good: bool, rng: random.Random) -> int:
+    """A whole number inside the first band when good, else in a later band."""
+    limits = [b.max for b in c.bands if b.max is not None] or [10]
+    if good:
+        return rng.randint(0, int(limits[0]))
+    top = int(limits[-1])
+    return rng.randint(int(limits[0]) + 1, max(int(limits[0]) + 1, int(top * 1.5)))
+
+
+def logins() -> str:
+    """The demo logins, for the terminal."""
+    lines = ["Demo logins (e-mail / password):"]
+    lines += [f"  {role:8} {email:30} {PASSWORDS[email]}" for email, _n, role in PEOPLE]
+    return "\n".join(lines)
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--force", is_flag=True, help="Delete existing users, stores and visits first.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when data exists.")
+@click.option("--seed", default=1, show_default=True, help="Random seed, for the same data again.")
+@click.option("--months", default=6, show_default=True, help="Months of published visits.")
+def demo_command(force: bool, if_empty: bool, seed: int, months: int) -> None:
+    """Fill an empty database with demo users, stores and visits.
+
+    Example: flask --app app demo --seed 1
+    """
+    db = open_db(current_app.config["DATABASE"])
+    try:
+        if not is_empty(db):
+            if if_empty:
+                click.echo("The database already has data; demo data not added.")
+                if db["users"].count_where("email = ?", [PEOPLE[0][0]]):
+                    click.echo(logins())
+                return
+            if not force:
+                raise click.ClickException(
+                    "The database is not empty. Use --force to replace its users, stores "
+                    "and visits with demo data."
+                )
+            clear(db)
+        counts = generate(db, DemoOptions(seed=seed, months=months))
+    finally:
+        db.close()
+    click.echo(f"Demo data: {counts['users']} users, {counts['stores']} stores, "
+               f"{counts['visits']} visits.")
+    click.echo(logins())

@@ -1,0 +1,162 @@
+"""The schema, as sqlite-utils Migrations. A released migration is never edited, only added to."""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("audit")
+
+
+def _run(db: Database, statements: str) -> None:
+    """Run ;-separated DDL statements inside the migration's transaction."""
+    for statement in statements.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Users, stores, criteria sets and versions, visits, answers, photos and the change log."""
+    _run(
+        db,
+        """
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'shopper')),
+    is_reviewer INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1,
+    language TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE stores (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    channel TEXT NOT NULL CHECK (channel IN ('physical', 'online')),
+    address TEXT,
+    url TEXT,
+    region TEXT NOT NULL,
+    latitude REAL,
+    longitude REAL,
+    archived INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX stores_region ON stores (region);
+CREATE TABLE store_managers (
+    store_id INTEGER NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (store_id, user_id)
+);
+CREATE INDEX store_managers_user ON store_managers (user_id);
+CREATE TABLE region_managers (
+    region TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (region, user_id)
+);
+CREATE INDEX region_managers_user ON region_managers (user_id);
+CREATE TABLE criteria_sets (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    builtin INTEGER NOT NULL DEFAULT 0,
+    archived INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE criteria_versions (
+    id INTEGER PRIMARY KEY,
+    set_id INTEGER NOT NULL REFERENCES criteria_sets (id),
+    number INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'published', 'retired')),
+    definition TEXT NOT NULL,
+    frozen INTEGER NOT NULL DEFAULT 0,
+    created_by INTEGER REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    published_at TEXT,
+    UNIQUE (set_id, number)
+);
+CREATE TABLE visits (
+    id INTEGER PRIMARY KEY,
+    store_id INTEGER NOT NULL REFERENCES stores (id),
+    shopper_id INTEGER NOT NULL REFERENCES users (id),
+    version_id INTEGER NOT NULL REFERENCES criteria_versions (id),
+    status TEXT NOT NULL CHECK (status IN ('scheduled', 'in_progress', 'submitted', 'returned',
+                                           'approved', 'published', 'cancelled')),
+    window_start TEXT NOT NULL,
+    window_end TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT,
+    submitted_at TEXT,
+    approved_at TEXT,
+    published_at TEXT,
+    start_lat REAL,
+    start_lon REAL,
+    start_accuracy REAL,
+    start_distance_m REAL,
+    online_url TEXT,
+    online_channel TEXT,
+    score REAL,
+    passed INTEGER,
+    knocked_out INTEGER NOT NULL DEFAULT 0,
+    submission_uuid TEXT UNIQUE,
+    submission_hash TEXT,
+    return_note TEXT,
+    flags TEXT NOT NULL DEFAULT '[]',
+    schedule_note TEXT,
+    created_by INTEGER REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX visits_store ON visits (store_id, status, started_at);
+CREATE INDEX visits_shopper ON visits (shopper_id, status);
+CREATE INDEX visits_status ON visits (status, submitted_at);
+CREATE INDEX visits_version ON visits (version_id);
+CREATE TABLE answers (
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    criterion_key TEXT NOT NULL,
+    section_key TEXT NOT NULL,
+    value TEXT,
+    na INTEGER NOT NULL DEFAULT 0,
+    comment TEXT,
+    points REAL,
+    earned REAL,
+    possible REAL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (visit_id, criterion_key)
+);
+CREATE INDEX answers_criterion ON answers (criterion_key);
+CREATE TABLE section_scores (
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    section_key TEXT NOT NULL,
+    score REAL,
+    knocked_out INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (visit_id, section_key)
+);
+CREATE TABLE photos (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    criterion_key TEXT,
+    client_id TEXT NOT NULL,
+    filename TEXT NOT NULL UNIQUE,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (visit_id, client_id)
+);
+CREATE TABLE visit_log (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    user_id INTEGER REFERENCES users (id),
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    criterion_key TEXT,
+    old_value TEXT,
+    new_value TEXT,
+    note TEXT
+);
+CREATE INDEX visit_log_visit ON visit_log (visit_id)
+""",
+    )

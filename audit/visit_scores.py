@@ -1,0 +1,60 @@
+"""Score a visit from its stored answers and store the result beside them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlite_utils import Database
+
+from audit.criteria_store import version_set
+from criteria.scoring import NA, VisitScore, score_visit
+
+
+def stored_answers(db: Database, visit_id: int) -> dict[str, object]:
+    """The visit's answers as the scoring engine takes them (criterion key -> value or NA)."""
+    answers: dict[str, object] = {}
+    for key, value, na in db.execute(
+        "SELECT criterion_key, value, na FROM answers WHERE visit_id = ?", [visit_id]
+    ):
+        if na:
+            answers[key] = NA
+        elif value is not None:
+            answers[key] = json.loads(value)
+    return answers
+
+
+def compute(db: Database, visit_id: int, now: datetime | None = None) -> VisitScore:
+    """Score a visit without writing anything."""
+    visit = db.execute(
+        """SELECT v.version_id, s.channel FROM visits v JOIN stores s ON s.id = v.store_id
+           WHERE v.id = ?""",
+        [visit_id],
+    ).fetchone()
+    cs = version_set(db, visit[0])
+    return score_visit(cs, stored_answers(db, visit_id), channel=visit[1],
+                       now=now or datetime.now(UTC))
+
+
+def rescore(db: Database, visit_id: int, now: datetime | None = None) -> VisitScore:
+    """Score a visit and store the visit, section and criterion figures (one transaction)."""
+    result = compute(db, visit_id, now)
+    with db.atomic():
+        for key, c in result.criteria.items():
+            db.execute(
+                "UPDATE answers SET points = ?, earned = ?, possible = ?"
+                " WHERE visit_id = ? AND criterion_key = ?",
+                [c.points, c.earned if c.applicable else None,
+                 c.possible if c.applicable else None, visit_id, key],
+            )
+        db.execute("DELETE FROM section_scores WHERE visit_id = ?", [visit_id])
+        db["section_scores"].insert_all(
+            {"visit_id": visit_id, "section_key": s.key, "score": s.score,
+             "knocked_out": int(s.knocked_out)}
+            for s in result.sections.values()
+        )
+        db.execute(
+            "UPDATE visits SET score = ?, passed = ?, knocked_out = ? WHERE id = ?",
+            [result.score, int(result.passed), int(bool(result.knocked_out)), visit_id],
+        )
+    return result

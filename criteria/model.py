@@ -1,0 +1,114 @@
+"""Criteria sets as plain data: a set has sections, a section has criteria."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+Texts = dict[str, str]
+
+ANSWER_TYPES = (
+    "yes_no", "rating", "choice", "duration", "count", "number", "text", "photo", "interval",
+)
+UNSCORED_TYPES = ("text", "photo")
+BANDED_TYPES = ("duration", "count", "number", "interval")
+CHANNELS = ("physical", "online", "any")
+KNOCKOUT_SCOPES = ("section", "visit")
+UNITS = ("seconds", "minutes", "hours", "days")
+
+
+def text(texts: Texts, lang: str) -> str:
+    """Return the text in `lang`, falling back to English."""
+    return texts.get(lang) or texts.get("en", "")
+
+
+@dataclass(frozen=True)
+class Band:
+    """Points for values up to `max`; the last band has no max and catches the rest."""
+
+    max: float | None
+    points: float
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer of a choice criterion."""
+
+    key: str
+    label: Texts
+    points: float
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One question of a set; `key` is stable across versions so scores stay comparable."""
+
+    key: str
+    type: str
+    text: Texts
+    guidance: Texts = field(default_factory=dict)
+    weight: float = 1
+    required: bool | None = None
+    na_allowed: bool = False
+    knockout: bool = False
+    channel: str = "any"
+    invert: bool = False
+    scale: int | None = None
+    options: list[Option] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    steps: dict[str, list[str]] | None = None
+    deadline: int | None = None
+    unit: str | None = None
+
+    def __post_init__(self) -> None:
+        """Resolve `required` to its default for the type."""
+        if self.required is None:
+            # Frozen, so assign through object; None means "the default for this type".
+            object.__setattr__(self, "required", self.scored)
+
+    @property
+    def scored(self) -> bool:
+        """Whether answers earn points (text and photo are evidence only)."""
+        return self.type not in UNSCORED_TYPES
+
+
+@dataclass(frozen=True)
+class Section:
+    """An ordered group of criteria with its own weight in the visit score."""
+
+    key: str
+    title: Texts
+    weight: float = 1
+    criteria: list[Criterion] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CriteriaSet:
+    """A named checklist: sections of criteria plus the pass and knock-out rules."""
+
+    key: str
+    name: Texts
+    channel: str
+    knockout_scope: str = "section"
+    pass_mark: float = 80
+    description: Texts = field(default_factory=dict)
+    sections: list[Section] = field(default_factory=list)
+
+    def criteria(self) -> Iterator[Criterion]:
+        """Iterate over all criteria in order, section by section."""
+        for section in self.sections:
+            yield from section.criteria
+
+    def criterion(self, key: str) -> Criterion:
+        """Return the criterion with `key` or raise KeyError."""
+        for criterion in self.criteria():
+            if criterion.key == key:
+                return criterion
+        raise KeyError(key)
+
+    def section_of(self, key: str) -> Section:
+        """Return the section holding criterion `key` or raise KeyError."""
+        for section in self.sections:
+            if any(c.key == key for c in section.criteria):
+                return section
+        raise KeyError(key)

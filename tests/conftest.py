@@ -1,0 +1,151 @@
+"""Fixtures: an app on a tmp_path database, a client per role, factories for rows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from audit import create_app
+from audit.db import open_db
+from audit.users import create_user
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app on its own SQLite file under tmp_path; CSRF stays on, as in production."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "DATABASE": str(tmp_path / "audit.db"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "REPORT_DIR": str(tmp_path / "reports"),
+        }
+    )
+    yield app
+
+
+@pytest.fixture
+def db(app):
+    """A connection to the app's database for arranging and checking rows."""
+    database = open_db(app.config["DATABASE"])
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def runner(app):
+    """The Flask CLI runner."""
+    return app.test_cli_runner()
+
+
+def make_user(db, role="shopper", email=None, name=None, reviewer=False, password=PASSWORD):
+    """A user row; returns its id."""
+    email = email or f"{role}-{db['users'].count + 1}@example.com"
+    return create_user(db, email=email, name=name or email.split("@")[0], role=role,
+                       password=password, is_reviewer=reviewer)
+
+
+def make_store(db, code="S-1", channel="physical", region="North", **extra):
+    """A store row; returns its id."""
+    row = {"code": code, "name": f"Store {code}", "channel": channel, "region": region,
+           "address": "Main St 1" if channel == "physical" else None,
+           "url": "https://shop.example" if channel == "online" else None,
+           "latitude": 52.23, "longitude": 21.01, "archived": 0,
+           "created_at": "2026-01-01T00:00:00+00:00"}
+    row.update(extra)
+    return db["stores"].insert(row).last_pk
+
+
+class Client:
+    """A test client that logs in as someone and posts forms with a real CSRF token."""
+
+    def __init__(self, app, email, password=PASSWORD):
+        self.http = app.test_client()
+        self.email = email
+        if email:
+            response = self.post("/login", {"email": email, "password": password})
+            assert response.status_code == 302, response.text
+
+    def token(self) -> str:
+        """Read a CSRF token from a page that has a form, as a browser would."""
+        page = self.http.get("/", follow_redirects=True)
+        found = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text)
+        assert found, page.text[:500]
+        return found.group(1)
+
+    def get(self, url, **kw):
+        return self.http.get(url, **kw)
+
+    def post(self, url, data=None, **kw):
+        """POST with the CSRF token added (unless the test sets its own)."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token())
+        return self.http.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def people(db):
+    """One user of each kind, plus a reviewer admin and a second shopper and manager."""
+    return {
+        "admin": make_user(db, "admin", "admin@example.com", reviewer=True),
+        "plain_admin": make_user(db, "admin", "plain-admin@example.com"),
+        "manager": make_user(db, "manager", "manager@example.com"),
+        "manager2": make_user(db, "manager", "manager2@example.com"),
+        "shopper": make_user(db, "shopper", "shopper@example.com"),
+        "shopper2": make_user(db, "shopper", "shopper2@example.com"),
+    }
+
+
+@pytest.fixture
+def login(app, people):
+    """login('admin') -> a Client logged in as that person (None: anonymous)."""
+    emails = {
+        "admin": "admin@example.com",
+        "plain_admin": "plain-admin@example.com",
+        "manager": "manager@example.com",
+        "manager2": "manager2@example.com",
+        "shopper": "shopper@example.com",
+        "shopper2": "shopper2@example.com",
+    }
+
+    def _login(who):
+        return Client(app, emails[who] if who else None)
+
+    return _login
+
+
+def make_visit(db, store_id, shopper_id, status="scheduled", set_key=None, answers=None,
+               **extra):
+    """A visit row on the current version of the store's channel set; answers are scored."""
+    from audit.answers import AnswerInput, save_answers
+    from audit.criteria_store import current_version_id
+
+    channel = db["stores"].get(store_id)["channel"]
+    set_key = set_key or ("physical-store" if channel == "physical" else "online-shop")
+    stamp = "2026-11-02T10:00:00+00:00"
+    row = {"store_id": store_id, "shopper_id": shopper_id,
+           "version_id": current_version_id(db, set_key), "status": status,
+           "window_start": "2026-11-01", "window_end": "2026-11-30", "flags": "[]",
+           "created_at": stamp, "updated_at": stamp}
+    if status not in ("scheduled",):
+        row["started_at"] = stamp
+    row.update(extra)
+    visit_id = db["visits"].insert(row).last_pk
+    if answers:
+        entries = [AnswerInput(k, v) for k, v in answers.items()]
+        save_answers(db, visit_id, entries, user_id=shopper_id)
+    return visit_id
+
+
+@pytest.fixture
+def sample(db, people):
+    """Objects that belong to 'shopper' and 'manager', for routes that take ids."""
+    store_id = make_store(db, "OWN-1")
+    db["store_managers"].insert({"store_id": store_id, "user_id": people["manager"]})
+    visit_id = make_visit(db, store_id, people["shopper"], status="in_progress")
+    return {"store_id": store_id, "visit_id": visit_id, "user_id": people["shopper2"],
+            "code": "OWN-1"}
