@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 
-.PHONY: run test lint bench clean debs-run debs-test
+.PHONY: run test lint bench clean debs-run debs-test i18n translations
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -38,13 +38,27 @@ debs-test:
 	$(call ensure_debs,$(TEST_DEBS))
 	@test -x /usr/bin/chromium || { echo "Chromium is missing at /usr/bin/chromium" >&2; exit 1; }
 
-run: debs-run $(VENV)/.installed
+# Compile the message catalogues (the .mo files are built, not committed).
+translations: $(VENV)/.installed
+	@if ls audit/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel compile -q -d audit/translations; fi
+
+# Extract every wrapped string and update the catalogues; then translate the new entries.
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o audit/translations/messages.pot audit reports templates
+	@for lang in pl ru; do \
+	  if [ -f audit/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update -q -i audit/translations/messages.pot -d audit/translations -l $$lang; \
+	  else $(BIN)/pybabel init -q -i audit/translations/messages.pot -d audit/translations -l $$lang; fi; \
+	done
+
+run: debs-run $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Open http://$(HOST):$(PORT) and log in with one of the logins above."
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: debs-test $(VENV)/.installed
+test: debs-test $(VENV)/.installed translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n auto -q
 

@@ -20,7 +20,10 @@ from audit import (
     i18n,
     manager,
     navigation,
+    photo_views,
+    ratelimit,
     review,
+    security,
     shopper,
 )
 
@@ -41,7 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    ratelimit.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     navigation.init_app(app)
     formatting.init_app(app)
     health.init_app(app)
@@ -49,5 +54,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     shopper.init_app(app)
     review.init_app(app)
     manager.init_app(app)
+    photo_views.init_app(app)
     cli.init_app(app)
     return app

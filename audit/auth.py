@@ -17,6 +17,8 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from audit.db import get_db
+from audit.ratelimit import note_failed_login
+from audit.security import end_session, new_session
 
 ROLES = ("admin", "manager", "shopper")
 HOME = {"admin": "admin.index", "manager": "manager.index", "shopper": "shopper.index"}
@@ -25,6 +27,10 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to see this page.")
+# "basic", not "strong": strong ties the session to the IP address, and a shopper's phone
+# switches between Wi-Fi and mobile data mid-visit; logging them out there costs more than it
+# protects (sessions are signed, HttpOnly, SameSite=Lax, and renewed at login).
+login_manager.session_protection = "basic"
 
 
 @dataclass
@@ -100,7 +106,7 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only follow a ?next= that stays on this site."""
     if target and not urlsplit(target).netloc and target.startswith("/") and "//" not in target:
         return target
@@ -116,8 +122,10 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user:
+            new_session()  # against session fixation: see audit/security.py
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
+        note_failed_login()  # only failures count against the login limits
         flash(_("Wrong e-mail or password."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -126,6 +134,7 @@ def login():
 @login_required
 def logout():
     """Log out (POST, so a link elsewhere cannot log anyone out)."""
+    end_session()
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -56,6 +56,7 @@ def users_create(email: str, name: str | None, role: str, reviewer: bool, passwo
 
 def init_app(app: Flask) -> None:
     """Register every CLI group."""
+    from audit.backup_cli import backup_command, restore_command
     from audit.criteria_cli import criteria_cli
     from audit.demo import demo_command
     from audit.report_cli import report_cli
@@ -65,3 +66,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

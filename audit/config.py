@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def _secret_key(instance: Path) -> str:
@@ -39,13 +40,24 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         REMEMBER_COOKIE_SECURE=https,
         PREFERRED_URL_SCHEME="https" if https else "http",
         BABEL_DEFAULT_LOCALE="en",
-        LANGUAGES=["en"],
         REVISIT_DAYS=int(os.environ.get("AUDIT_REVISIT_DAYS", "90")),
         FAR_START_METRES=int(os.environ.get("AUDIT_FAR_START_METRES", "1000")),
         # A shopper may fill a form offline for hours; the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
+        # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are trusted
+        # so the per-address login limit and HTTPS detection see the real client.
+        PROXY_HOPS=int(os.environ.get("AUDIT_PROXY_HOPS", "0")),
+        # Failed logins (audit/ratelimit.py). memory:// counts per process: with several workers
+        # or machines, share the counts with AUDIT_RATELIMIT_STORAGE=redis://host:6379/0.
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=os.environ.get("AUDIT_RATELIMIT_STORAGE", "memory://"),
+        LOGIN_LIMIT_PER_EMAIL="10 per 15 minutes",
+        LOGIN_LIMIT_PER_ADDRESS="30 per 15 minutes",
     )
     if overrides:
         app.config.update(overrides)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)

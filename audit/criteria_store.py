@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from flask import Flask
 from sqlite_utils import Database
 
 from audit.db import now, open_db
-from criteria.io import load_set, set_from_dict, set_to_dict
+from criteria.io import CriteriaError, Problem, load_set, set_from_dict, set_to_dict
 from criteria.model import CriteriaSet
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "criteria" / "builtin"
@@ -100,6 +101,316 @@ def load_builtin_sets(db: Database) -> list[str]:
             add_set(db, cs, builtin=True)
             added.append(cs.key)
     return added
+
+
+# ---------------------------------------------------------------- the admin's work on sets
+
+
+class DraftConflict(ValueError):
+    """An edit of a published version while the set already has an open draft (nothing written)."""
+
+    def __init__(self, draft_id: int, number: int):
+        super().__init__(f"version {number} is already an open draft")
+        self.draft_id = draft_id
+        self.number = number
+
+
+def _dumps(cs: CriteriaSet) -> str:
+    """A set as the JSON stored in criteria_versions.definition."""
+    return json.dumps(set_to_dict(cs), ensure_ascii=False)
+
+
+def get_version(db: Database, version_id: int) -> dict | None:
+    """One version row with its set's key and archived flag, or None."""
+    rows = list(db.query(
+        """SELECT v.*, s.key AS set_key, s.archived, s.builtin,
+                  (SELECT COUNT(*) FROM visits WHERE version_id = v.id) AS visits
+           FROM criteria_versions v JOIN criteria_sets s ON s.id = v.set_id WHERE v.id = ?""",
+        [version_id],
+    ))
+    return rows[0] if rows else None
+
+
+def get_set(db: Database, set_id: int) -> dict | None:
+    """One criteria_sets row with its name parsed, or None."""
+    rows = list(db.query("SELECT * FROM criteria_sets WHERE id = ?", [set_id]))
+    return {**rows[0], "name": json.loads(rows[0]["name"])} if rows else None
+
+
+def set_id_of(db: Database, set_key: str) -> int | None:
+    """The id of the set with this key, or None."""
+    row = db.execute("SELECT id FROM criteria_sets WHERE key = ?", [set_key]).fetchone()
+    return row[0] if row else None
+
+
+def list_versions(db: Database, set_id: int) -> list[dict]:
+    """A set's versions, newest first, with how many visits use each and which is current."""
+    rows = list(db.query(
+        """SELECT v.id, v.number, v.status, v.frozen, v.created_at, v.published_at,
+                  (SELECT COUNT(*) FROM visits WHERE version_id = v.id) AS visits
+           FROM criteria_versions v WHERE v.set_id = ? ORDER BY v.number DESC""",
+        [set_id],
+    ))
+    current = next((r["id"] for r in rows if r["status"] == "published"), None)
+    return [{**r, "current": r["id"] == current} for r in rows]
+
+
+def list_sets(db: Database, *, include_archived: bool = True) -> list[dict]:
+    """Every set with its current (newest published) version and its open draft, by key."""
+    where = "" if include_archived else "WHERE s.archived = 0"
+    rows = db.query(
+        f"""SELECT s.*,
+              (SELECT id FROM criteria_versions WHERE set_id = s.id AND status = 'published'
+               ORDER BY number DESC LIMIT 1) AS current_version_id,
+              (SELECT number FROM criteria_versions WHERE set_id = s.id AND status = 'published'
+               ORDER BY number DESC LIMIT 1) AS current_number,
+              (SELECT id FROM criteria_versions WHERE set_id = s.id AND status = 'draft'
+               AND frozen = 0 ORDER BY number DESC LIMIT 1) AS draft_id
+            FROM criteria_sets s {where} ORDER BY s.archived, s.key"""  # noqa: S608
+    )
+    return [{**r, "name": json.loads(r["name"])} for r in rows]
+
+
+def offered_sets(db: Database, channel: str | None = None) -> list[dict]:
+    """Sets that new visits may use: not archived, with a published version (for scheduling)."""
+    return [s for s in list_sets(db, include_archived=False)
+            if s["current_version_id"] and (channel is None or s["channel"] in (channel, "any"))]
+
+
+def open_draft(db: Database, set_id: int) -> int | None:
+    """The set's draft that is still editable (never used by a visit), or None."""
+    row = db.execute(
+        """SELECT id FROM criteria_versions WHERE set_id = ? AND status = 'draft' AND frozen = 0
+           ORDER BY number DESC LIMIT 1""",
+        [set_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def version_by_number(db: Database, set_key: str, number: int | None = None) -> int | None:
+    """The id of version `number` of a set; without a number, its current version."""
+    if number is None:
+        return current_version_id(db, set_key)
+    row = db.execute(
+        """SELECT v.id FROM criteria_versions v JOIN criteria_sets s ON s.id = v.set_id
+           WHERE s.key = ? AND v.number = ?""",
+        [set_key, number],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def save_version(db: Database, version_id: int, cs: CriteriaSet, *,
+                 user_id: int | None = None) -> int:
+    """Write an edited set; returns the id of the version that now holds it.
+
+    An open draft is changed in place. Anything else (a published version, or one frozen because
+    a visit uses it) is left exactly as it is and the edit becomes a new draft, so visits made
+    against it keep their definition and scores. Raises DraftConflict when the set already has an
+    open draft (one draft at a time), and ValueError when the key differs from the set's.
+    """
+    with db.atomic():
+        row = get_version(db, version_id)
+        if row is None:
+            raise KeyError(version_id)
+        if cs.key != row["set_key"]:
+            raise ValueError(f"the set key cannot change (it is '{row['set_key']}')")
+        if row["status"] == "draft" and not row["frozen"]:
+            db.execute("UPDATE criteria_versions SET definition = ? WHERE id = ?",
+                       [_dumps(cs), version_id])
+            _touch_set(db, row["set_id"], cs)
+            return version_id
+        draft = open_draft(db, row["set_id"])
+        if draft is not None:
+            raise DraftConflict(draft, get_version(db, draft)["number"])
+        return add_version(db, row["set_id"], cs, user_id=user_id)
+
+
+def _touch_set(db: Database, set_id: int, cs: CriteriaSet) -> None:
+    """Keep the set row's name and channel in step with its newest definition."""
+    db.execute("UPDATE criteria_sets SET name = ?, channel = ? WHERE id = ?",
+               [json.dumps(cs.name, ensure_ascii=False), cs.channel, set_id])
+
+
+def publish_version(db: Database, version_id: int) -> None:
+    """Publish a draft: it becomes the current version, the one new visits use."""
+    with db.atomic():
+        row = get_version(db, version_id)
+        if row is None or row["status"] != "draft":
+            raise ValueError("only a draft can be published")
+        db.execute(
+            "UPDATE criteria_versions SET status = 'published', published_at = ? WHERE id = ?",
+            [now(), version_id],
+        )
+
+
+def duplicate_set(db: Database, version_id: int, key: str, name: dict[str, str], *,
+                  user_id: int | None = None) -> int:
+    """Copy a version into a new set with its own key and name, as a draft; returns the draft id.
+
+    Raises CriteriaError when the key or name is not valid or the key is taken.
+    """
+    data = {**set_to_dict(version_set(db, version_id)), "key": key, "name": name}
+    cs = set_from_dict(data)
+    with db.atomic():
+        if set_id_of(db, key) is not None:
+            raise CriteriaError([Problem("key", f"a set with the key '{key}' already exists")])
+        return add_set(db, cs, user_id=user_id, publish=False)
+
+
+def new_set(db: Database, key: str, name_en: str, channel: str, *,
+            user_id: int | None = None) -> int:
+    """Start a set from a one-question template, as a draft; returns the draft's id.
+
+    Raises CriteriaError when the key is not valid or already taken.
+    """
+    cs = set_from_dict({
+        "key": key, "name": {"en": name_en}, "channel": channel,
+        "sections": [{"key": "general", "title": {"en": "General"}, "criteria": [
+            {"key": "first_question", "type": "yes_no", "text": {"en": "Replace this question"}},
+        ]}],
+    })
+    with db.atomic():
+        if set_id_of(db, key) is not None:
+            raise CriteriaError([Problem("key", f"a set with the key '{key}' already exists")])
+        return add_set(db, cs, user_id=user_id, publish=False)
+
+
+def set_archived(db: Database, set_id: int, archived: bool) -> None:
+    """Archive a set (no longer offered for new visits) or bring it back."""
+    with db.atomic():
+        db.execute("UPDATE criteria_sets SET archived = ? WHERE id = ?", [int(archived), set_id])
+
+
+def import_set(db: Database, cs: CriteriaSet, *, user_id: int | None = None,
+               publish: bool = True) -> tuple[int, bool]:
+    """Store an imported set: a new version when its key exists, else a new set.
+
+    Returns (version id, whether the set is new). An open draft of the set is replaced by the
+    import rather than left behind an older number.
+    """
+    with db.atomic():
+        set_id = set_id_of(db, cs.key)
+        if set_id is None:
+            return add_set(db, cs, user_id=user_id, publish=publish), True
+        draft = open_draft(db, set_id)
+        if draft is None:
+            return add_version(db, set_id, cs, user_id=user_id, publish=publish), False
+        save_version(db, draft, cs, user_id=user_id)
+        if publish:
+            publish_version(db, draft)
+        return draft, False
+
+
+# ---------------------------------------------------------------- draft editing
+# Edits work on the plain dict of a version (as in a file): change it, validate the whole set
+# with criteria.io, then write it in one transaction. A change that leaves the set invalid
+# raises CriteriaError and writes nothing.
+
+Change = Callable[[dict], None]
+
+
+def version_dict(db: Database, version_id: int) -> dict:
+    """A version's set as the plain dict a file holds, ready to change."""
+    return set_to_dict(version_set(db, version_id))
+
+
+def save_dict(db: Database, version_id: int, data: dict, *, user_id: int | None = None) -> int:
+    """Validate a changed dict (CriteriaError lists every problem) and save it (save_version)."""
+    return save_version(db, version_id, set_from_dict(data), user_id=user_id)
+
+
+def edit_version(db: Database, version_id: int, change: Change, *,
+                 user_id: int | None = None) -> int:
+    """Apply `change` to a version's dict, validate, save (see save_version); returns the id."""
+    data = version_dict(db, version_id)
+    change(data)
+    return save_dict(db, version_id, data, user_id=user_id)
+
+
+def _find(data: dict, kind: str, key: str) -> tuple[list, int]:
+    """The list holding a section or criterion with this key, and its index; KeyError if none."""
+    for section in data["sections"]:
+        if kind == "section" and section["key"] == key:
+            return data["sections"], data["sections"].index(section)
+        for i, criterion in enumerate(section["criteria"]):
+            if kind == "criterion" and criterion["key"] == key:
+                return section["criteria"], i
+    raise KeyError(key)
+
+
+def move(kind: str, key: str, step: int) -> Change:
+    """A change moving a section or criterion one place up (-1) or down (+1) within its list.
+
+    A criterion moved past the top or bottom of its section goes to the end of the previous
+    section or the start of the next one, so a criterion can change sections without JavaScript.
+    """
+
+    def change(data: dict) -> None:
+        items, i = _find(data, kind, key)
+        j = i + step
+        if 0 <= j < len(items):
+            items[i], items[j] = items[j], items[i]
+            return
+        if kind == "criterion":
+            sections = data["sections"]
+            s = next(n for n, sec in enumerate(sections) if sec["criteria"] is items)
+            if 0 <= s + step < len(sections):
+                target = sections[s + step]["criteria"]
+                moved = items.pop(i)
+                target.insert(len(target) if step < 0 else 0, moved)
+
+    return change
+
+
+def remove(kind: str, key: str) -> Change:
+    """A change removing a section (with its criteria) or a criterion."""
+
+    def change(data: dict) -> None:
+        items, i = _find(data, kind, key)
+        del items[i]
+
+    return change
+
+
+def put_criterion(section_key: str, old_key: str | None, raw: dict) -> Change:
+    """A change replacing criterion `old_key` by `raw`, or adding it at the end of a section."""
+
+    def change(data: dict) -> None:
+        if old_key is not None:
+            items, i = _find(data, "criterion", old_key)
+            items[i] = raw
+        else:
+            items, i = _find(data, "section", section_key)
+            items[i].setdefault("criteria", []).append(raw)
+
+    return change
+
+
+def put_section(old_key: str | None, raw: dict) -> Change:
+    """A change replacing section `old_key`'s key, title and weight, or adding a section."""
+
+    def change(data: dict) -> None:
+        if old_key is None:
+            data["sections"].append(raw)
+            return
+        items, i = _find(data, "section", old_key)
+        # raw itself goes in, so the caller can find it again to place problems.
+        raw["criteria"] = items[i]["criteria"]
+        items[i] = raw
+
+    return change
+
+
+def put_details(raw: dict) -> Change:
+    """A change replacing the set's name, description, channel, pass mark and knock-out scope."""
+
+    def change(data: dict) -> None:
+        for name in ("name", "description", "channel", "pass_mark", "knockout_scope"):
+            data.pop(name, None)
+            if raw.get(name) not in (None, {}):
+                data[name] = raw[name]
+
+    return change
 
 
 def init_app(app: Flask) -> None:

@@ -2,23 +2,67 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import Babel
 from flask_login import current_user
 
+from audit.auth import safe_next
+from audit.db import get_db
+
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ru": "Русский"}
+
 babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+
+def available_languages() -> list[str]:
+    """English plus every language with a compiled catalogue."""
+    found = {p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo")}
+    return ["en", *sorted(found & set(LANGUAGE_NAMES))]
 
 
 def select_locale() -> str:
-    """The user's own language, else the best match of the browser's Accept-Language."""
+    """The user's own language, else the one chosen before login, else the browser's."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # the CLI and background jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
+    if session.get("lang") in languages:
+        return session["lang"]
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """Switch the language: stored on the account when logged in, in the session otherwise."""
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        db = get_db()
+        with db.atomic():
+            db["users"].update(current_user.id, {"language": lang})
+    return redirect(safe_next(request.form.get("next")) or url_for("auth.home"))
+
+
 def init_app(app: Flask) -> None:
-    """Attach Babel with our locale selector."""
+    """Attach Babel with our locale selector and the language switch."""
+    app.config.setdefault("LANGUAGES", available_languages())
     babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES

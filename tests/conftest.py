@@ -141,11 +141,38 @@ def make_visit(db, store_id, shopper_id, status="scheduled", set_key=None, answe
     return visit_id
 
 
+def make_photo(db, app, visit_id, criterion_key="price_tag_photo", client_id="sample-photo-1"):
+    """A stored photo (a small real JPEG) of a visit; returns its id."""
+    import io
+
+    from PIL import Image
+
+    from audit.photos import store_photo
+
+    image = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(image, "JPEG")
+    image.seek(0)
+    visit = db["visits"].get(visit_id)
+    status = visit["status"]
+    db["visits"].update(visit_id, {"status": "in_progress"})  # photos go to open visits only
+    photo, _created = store_photo(db, app.config["UPLOAD_DIR"], db["visits"].get(visit_id),
+                                  criterion_key=criterion_key, client_id=client_id, stream=image)
+    db["visits"].update(visit_id, {"status": status})
+    return photo["id"]
+
+
 @pytest.fixture
-def sample(db, people):
+def sample(app, db, people):
     """Objects that belong to 'shopper' and 'manager', for routes that take ids."""
     store_id = make_store(db, "OWN-1")
     db["store_managers"].insert({"store_id": store_id, "user_id": people["manager"]})
     visit_id = make_visit(db, store_id, people["shopper"], status="in_progress")
-    return {"store_id": store_id, "visit_id": visit_id, "user_id": people["shopper2"],
-            "code": "OWN-1"}
+    published_id = make_visit(db, store_id, people["shopper"], status="published")
+    set_id = db.execute("SELECT id FROM criteria_sets WHERE key = 'physical-store'").fetchone()[0]
+    return {
+        "store_id": store_id, "visit_id": visit_id, "user_id": people["shopper2"],
+        "code": "OWN-1", "version_id": db["visits"].get(visit_id)["version_id"],
+        "set_id": set_id, "section_key": "first_contact", "criterion_key": "greeted_on_entry",
+        "number": 1, "photo_id": make_photo(db, app, published_id),
+        "published_visit_id": published_id,
+    }

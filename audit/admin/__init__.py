@@ -10,6 +10,12 @@ guard(bp, "admin")
 
 def init_app(app: Flask) -> None:
     """Register the admin routes (each module adds its own to bp)."""
-    from audit.admin import criteria_views, schedule_views, stores_views, users_views  # noqa: F401
+    from audit.admin import (  # noqa: F401
+        criteria_views,
+        reports_views,  # noqa: F401
+        schedule_views,
+        stores_views,
+        users_views,
+    )
 
     app.register_blueprint(bp)

@@ -1,1 +1,132 @@
-"""Admin: schedule (being built)."""
+"""Admin: schedule visits (one or several stores at once), reschedule, cancel."""
+
+import json
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from audit.admin import bp
+from audit.admin.schedule_forms import CancelForm, RescheduleForm, ScheduleForm
+from audit.db import get_db
+from audit.scheduling import (
+    RevisitConflict,
+    VisitPlan,
+    cancel,
+    list_visits,
+    reschedule,
+    schedule_visits,
+)
+from audit.validation import FieldError, show_on_form
+
+STATUS_FILTERS = ("scheduled", "in_progress", "submitted", "returned", "approved", "published",
+                  "cancelled")
+
+
+def _set_name(raw: str) -> str:
+    """A set's stored name map in English (the admin's list)."""
+    try:
+        return json.loads(raw).get("en", raw)
+    except (ValueError, AttributeError):
+        return raw
+
+
+def _choices(form) -> None:
+    """Fill the select lists: published sets, active stores, active shoppers."""
+    db = get_db()
+    form.shopper_id.choices = [SelectChoice(u["id"], f"{u['name']} ({u['email']})") for u in
+                               db.query("SELECT id, name, email FROM users WHERE role = 'shopper'"
+                                        " AND active = 1 ORDER BY name")]
+    if hasattr(form, "set_id"):
+        form.set_id.choices = [SelectChoice(s["id"], f"{_set_name(s['name'])} ({s['channel']})")
+                               for s in db.query("SELECT * FROM criteria_sets WHERE archived = 0"
+                                                 " ORDER BY key")]
+        form.store_ids.choices = [
+            SelectChoice(s["id"], f"{s['code']} {s['name']} · {s['region']} · {s['channel']}")
+            for s in db.query("SELECT * FROM stores WHERE archived = 0 ORDER BY region, code")]
+
+
+@bp.route("/visits")
+def visits():
+    """Every visit, newest window first; filter by status."""
+    status = request.args.get("status")
+    status = status if status in STATUS_FILTERS else None
+    return render_template("admin/visits.html", visits=list_visits(get_db(), status),
+                           status=status, statuses=STATUS_FILTERS, cancel_form=CancelForm())
+
+
+@bp.route("/visits/new", methods=["GET", "POST"])
+def visit_new():
+    """Schedule visits: one per chosen store, refused (with reasons) if too soon again."""
+    form = ScheduleForm()
+    _choices(form)
+    reasons = []
+    if form.validate_on_submit():
+        plan = VisitPlan(form.store_ids.data, form.set_id.data, form.shopper_id.data,
+                         form.window_start.data, form.window_end.data, form.note.data)
+        try:
+            ids = schedule_visits(get_db(), plan, created_by=current_user.id,
+                                  revisit_days=current_app.config["REVISIT_DAYS"],
+                                  override=form.override.data)
+        except RevisitConflict as err:
+            reasons = err.reasons
+        except FieldError as err:
+            show_on_form(form, err)
+        else:
+            flash(_("%(n)d visit(s) scheduled.", n=len(ids)), "success")
+            return redirect(url_for("admin.visits"))
+    return render_template("admin/visits_form.html", form=form, reasons=reasons, visit=None)
+
+
+def _visit_or_404(visit_id: int) -> dict:
+    """A visit row with its store, or 404."""
+    rows = list(get_db().query(
+        """SELECT v.*, s.code AS store_code, s.name AS store_name FROM visits v
+           JOIN stores s ON s.id = v.store_id WHERE v.id = ?""", [visit_id]))
+    return rows[0] if rows else abort(404)
+
+
+@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
+def visit_edit(visit_id: int):
+    """Reschedule a visit that has not started: other dates or another shopper."""
+    visit = _visit_or_404(visit_id)
+    form = RescheduleForm(data=None if request.method == "POST" else {
+        "shopper_id": visit["shopper_id"], "window_start": _day(visit["window_start"]),
+        "window_end": _day(visit["window_end"])})
+    _choices(form)
+    reasons = []
+    if form.validate_on_submit():
+        try:
+            reschedule(get_db(), visit_id, shopper_id=form.shopper_id.data,
+                       window_start=form.window_start.data, window_end=form.window_end.data,
+                       revisit_days=current_app.config["REVISIT_DAYS"],
+                       override=form.override.data)
+        except RevisitConflict as err:
+            reasons = err.reasons
+        except FieldError as err:
+            show_on_form(form, err)
+        else:
+            flash(_("Visit moved."), "success")
+            return redirect(url_for("admin.visits"))
+    return render_template("admin/visits_form.html", form=form, reasons=reasons, visit=visit,
+                           cancel_form=CancelForm())
+
+
+def _day(value: str) -> date:
+    """A stored YYYY-MM-DD as a date."""
+    return date.fromisoformat(value)
+
+
+@bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
+def visit_cancel(visit_id: int):
+    """Cancel a visit that has not been submitted."""
+    _visit_or_404(visit_id)
+    try:
+        cancel(get_db(), visit_id, current_user.id)
+    except FieldError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("Visit cancelled."), "success")
+    return redirect(url_for("admin.visits"))

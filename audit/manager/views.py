@@ -1,25 +1,118 @@
-"""Manager pages. Only published visits, never the shopper's identity."""
+"""Manager pages. Only published visits of their own stores, never the shopper's identity."""
 
-from flask import render_template
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from audit.db import get_db
+from audit.formatting import current_locale
 from audit.manager import bp
+from audit.manager.forms import PeriodForm, period_or_400, presets
 from audit.stores import managed_store_ids_sql
+from reports import aggregate, charts, csv_export, render
+
+
+def store_for_manager(store_id: int) -> dict:
+    """The store if this manager may see it: 404 when it does not exist, 403 when not theirs."""
+    db = get_db()
+    store = next(iter(db.query("SELECT * FROM stores WHERE id = ?", [store_id])), None)
+    if store is None:
+        abort(404)
+    sql = f"SELECT 1 FROM ({managed_store_ids_sql()}) WHERE store_id = :store"  # noqa: S608
+    if not list(db.query(sql, {"user_id": current_user.id, "store": store_id})):
+        abort(403)
+    return store
+
+
+def my_store_ids() -> list[int]:
+    """Ids of the stores this manager sees."""
+    rows = get_db().query(managed_store_ids_sql(), {"user_id": current_user.id})
+    return [r["store_id"] for r in rows]
+
+
+def send_pdf(path: Path, download_name: str) -> Response:
+    """A cached report file as a download (read whole: no file handle left open)."""
+    response = Response(path.read_bytes(), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    # Private: the report must not be kept by a shared cache or handed to someone else.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/")
 def index():
-    """My stores with the latest published score and the date of the last visit."""
-    sql = f"""
-        SELECT s.*,
-          (SELECT v.score FROM visits v WHERE v.store_id = s.id AND v.status = 'published'
-           ORDER BY v.started_at DESC LIMIT 1) AS last_score,
-          (SELECT v.started_at FROM visits v WHERE v.store_id = s.id AND v.status = 'published'
-           ORDER BY v.started_at DESC LIMIT 1) AS last_visit,
-          (SELECT COUNT(*) FROM visits v WHERE v.store_id = s.id AND v.status = 'published')
-            AS visit_count
-        FROM stores s WHERE s.id IN ({managed_store_ids_sql()}) AND s.archived = 0
-        ORDER BY s.region, s.code"""  # noqa: S608
-    stores = list(get_db().query(sql, {"user_id": current_user.id}))
+    """My stores with the latest score, the trend and the date of the last visit."""
+    sql = f"""SELECT s.* FROM stores s WHERE s.id IN ({managed_store_ids_sql()})
+              AND s.archived = 0 ORDER BY s.region, s.code"""  # noqa: S608
+    db = get_db()
+    stores = list(db.query(sql, {"user_id": current_user.id}))
+    recent = aggregate.recent_scores(db, [s["id"] for s in stores])
+    for s in stores:
+        s["recent"] = recent.get(s["id"], [])
+        s["spark"] = charts.sparkline([r["score"] for r in s["recent"]])
     return render_template("manager/index.html", stores=stores)
+
+
+@bp.route("/stores/<int:store_id>")
+def store(store_id: int):
+    """One store: the score over time, its published visits, and the report downloads."""
+    store = store_for_manager(store_id)
+    db = get_db()
+    form = PeriodForm(request.args)
+    period = presets()[-2][1]
+    trend = aggregate.monthly_trend(db, store, period)
+    chart = charts.trend_chart(
+        [t["month"][5:] + "/" + t["month"][2:4] for t in trend],
+        [(store["code"], [t["store"] for t in trend], charts.BRAND),
+         (store["region"], [t["region"] for t in trend], charts.REGION)],
+        title=store["name"])
+    visits = list(reversed(aggregate.published_visits(
+        db, [store_id], aggregate.Period(date(2000, 1, 1), period.end))))
+    return render_template("manager/store.html", store=store, chart=chart,
+                           visits=visits, presets=presets(), form=form)
+
+
+@bp.route("/stores/<int:store_id>/report.pdf")
+def store_report(store_id: int):
+    """The store's PDF audit report for ?start=&end= (default: the last six months)."""
+    store = store_for_manager(store_id)
+    period = period_or_400(PeriodForm(request.args))
+    path = render.store_pdf(get_db(), store_id, period, current_locale(),
+                            report_dir=current_app.config["REPORT_DIR"],
+                            upload_dir=current_app.config["UPLOAD_DIR"])
+    name = f"audit-{render.safe_name(store['code'])}-{period.start}-{period.end}.pdf"
+    return send_pdf(path, name)
+
+
+@bp.route("/visits/<int:published_visit_id>/report.pdf")
+def visit_report(published_visit_id: int):
+    """One published visit of my store as a PDF (404 unless published; 403 if not mine)."""
+    db = get_db()
+    row = db.execute("SELECT store_id FROM visits WHERE id = ? AND status = 'published'",
+                     [published_visit_id]).fetchone()
+    if row is None:
+        abort(404)
+    store = store_for_manager(row[0])
+    path = render.visit_pdf(db, published_visit_id, current_locale(),
+                            report_dir=current_app.config["REPORT_DIR"],
+                            upload_dir=current_app.config["UPLOAD_DIR"])
+    return send_pdf(path, f"visit-{render.safe_name(store['code'])}-{published_visit_id}.pdf")
+
+
+@bp.route("/answers.csv")
+def answers_csv():
+    """Answers of my stores' published visits in the period (?store_id= narrows to one)."""
+    period = period_or_400(PeriodForm(request.args))
+    store_ids = my_store_ids()
+    one = request.args.get("store_id", type=int)
+    if one is not None:
+        store_ids = [store_for_manager(one)["id"]]
+    body = csv_export.answers_csv(get_db(), store_ids, period, current_locale())
+    name = f"answers-{period.start}-{period.end}.csv"
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+

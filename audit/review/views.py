@@ -1,19 +1,167 @@
-"""Review pages."""
+"""Review pages: the queue, one visit with its change log, and the steps on it."""
 
-from flask import render_template
+from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from audit import review_flow
+from audit.answers import AnswerError
+from audit.criteria_store import version_set
 from audit.db import get_db
+from audit.formatting import current_locale
 from audit.review import bp
+from audit.review.forms import (
+    CorrectionForm,
+    ReturnForm,
+    StepForm,
+    entry_from,
+    field_for,
+    fill,
+    prepare,
+)
+from audit.validation import FieldError, show_on_form
+from reports import aggregate, text
+from reports.render import thumbnail_uri
+
+ALL_STATUSES = ("scheduled", "in_progress", "submitted", "returned", "approved", "published",
+                "cancelled")
+# The photo route belongs to the photo upload work; link to it once it exists.
+PHOTO_ENDPOINTS = ("photos.photo", "photos.show", "shopper.photo", "review.photo")
+
+
+def visit_or_404(visit_id: int) -> dict:
+    """The visit with what a reviewer needs, or 404."""
+    visit = review_flow.visit_for_review(get_db(), visit_id,
+                                         current_app.config["FAR_START_METRES"])
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def photo_src(photo: dict) -> str | None:
+    """Where the review page shows a photo from: the photo route, else an inline thumbnail."""
+    for endpoint in PHOTO_ENDPOINTS:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, photo_id=photo["id"])
+    return thumbnail_uri(_upload_path(photo["filename"]))
+
+
+def _upload_path(filename: str):
+    """A photo file inside UPLOAD_DIR (only the base name of the stored name is used)."""
+    return Path(current_app.config["UPLOAD_DIR"]) / Path(filename).name
 
 
 @bp.route("/")
 def index():
-    """The queue of submitted visits, oldest first."""
-    visits = list(
-        get_db().query(
-            """SELECT v.*, s.name AS store_name, s.code AS store_code, u.name AS shopper_name
-               FROM visits v JOIN stores s ON s.id = v.store_id JOIN users u ON u.id = v.shopper_id
-               WHERE v.status IN ('submitted', 'approved') ORDER BY v.submitted_at"""
-        )
-    )
+    """The queue of submitted and approved visits, oldest first, with flags worth a look."""
+    visits = review_flow.review_queue(get_db(), current_app.config["FAR_START_METRES"])
     return render_template("review/index.html", visits=visits)
+
+
+@bp.route("/visits/<int:visit_id>")
+def visit(visit_id: int):
+    """One visit: score, flags, answers, photos, the change log and the review steps."""
+    return _visit_page(visit_id, ReturnForm())
+
+
+def _visit_page(visit_id: int, return_form: ReturnForm, status: int = 200):
+    """Render the visit page (also after a refused return, with its errors)."""
+    visit = visit_or_404(visit_id)
+    db = get_db()
+    detail = aggregate.visit_report(db, visit_id, current_locale(), ALL_STATUSES)["visit"]
+    return render_template(
+        "review/visit.html", visit=visit, detail=detail, step_form=StepForm(),
+        return_form=return_form, log=review_flow.change_log(db, visit_id), photo_src=photo_src,
+        answer_text=lambda a: text.answer_text(a["criterion"], a["value"], a["na"],
+                                               current_locale(), gettext),
+        correctable=visit["status"] in review_flow.CORRECTABLE,
+    ), status
+
+
+def _step(visit_id: int, action, done: str):
+    """Run one review step and go back to the queue (or say why it could not run)."""
+    visit_or_404(visit_id)
+    if not StepForm().validate_on_submit():
+        abort(400)
+    try:
+        action(get_db(), visit_id, current_user.id)
+    except FieldError as err:
+        flash(err.message, "error")
+        return redirect(url_for("review.visit", visit_id=visit_id))
+    flash(done, "success")
+    return redirect(url_for("review.index"))
+
+
+@bp.route("/visits/<int:visit_id>/approve", methods=["POST"])
+def approve(visit_id: int):
+    """Approve a submitted visit."""
+    return _step(visit_id, review_flow.approve, _("Visit approved. Publish it when ready."))
+
+
+@bp.route("/visits/<int:visit_id>/publish", methods=["POST"])
+def publish(visit_id: int):
+    """Publish an approved visit to the store's managers."""
+    return _step(visit_id, review_flow.publish, _("Visit published."))
+
+
+@bp.route("/visits/<int:visit_id>/return", methods=["POST"])
+def return_visit(visit_id: int):
+    """Send a visit back to the shopper with a note."""
+    visit_or_404(visit_id)
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            review_flow.return_to_shopper(get_db(), visit_id, current_user.id, form.note.data)
+        except FieldError as err:
+            show_on_form(form, err)
+        else:
+            flash(_("Visit returned to the shopper."), "success")
+            return redirect(url_for("review.index"))
+    return _visit_page(visit_id, form, 400)
+
+
+@bp.route("/visits/<int:visit_id>/correct", methods=["GET", "POST"])
+def correct(visit_id: int):
+    """Correct one answer (?criterion=key); the change is logged with old and new value."""
+    visit = visit_or_404(visit_id)
+    cs = version_set(get_db(), visit["version_id"])
+    key = request.values.get("criterion", "")
+    try:
+        criterion = cs.criterion(key)
+    except KeyError:
+        return redirect(url_for("review.visit", visit_id=visit_id))
+    if visit["status"] not in review_flow.CORRECTABLE:
+        flash(_("Answers of this visit cannot be corrected now."), "error")
+        return redirect(url_for("review.visit", visit_id=visit_id))
+    form = CorrectionForm()
+    prepare(form, criterion, current_locale())
+    if form.validate_on_submit():
+        try:
+            review_flow.correct(get_db(), visit_id, current_user.id, entry_from(form, criterion))
+        except FieldError as err:
+            show_on_form(form, err)
+        except AnswerError as err:
+            show_on_form(form, FieldError(field_for(criterion), next(iter(err.errors.values()))))
+        else:
+            flash(_("Answer corrected."), "success")
+            return redirect(url_for("review.visit", visit_id=visit_id) + f"#a-{key}")
+    elif request.method == "GET":
+        fill(form, criterion, *_stored(visit_id, key))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("review/correct.html", visit=visit, criterion=criterion, form=form,
+                           kind=field_for(criterion)), status
+
+
+def _stored(visit_id: int, key: str) -> tuple:
+    """(value, na, comment) of the stored answer."""
+    row = get_db().execute("SELECT value, na, comment FROM answers WHERE visit_id = ? "
+                           "AND criterion_key = ?", [visit_id, key]).fetchone()
+    if row is None:
+        return None, False, None
+    return (json.loads(row[0]) if row[0] is not None else None), bool(row[1]), row[2]

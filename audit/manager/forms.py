@@ -1,0 +1,54 @@
+"""Manager forms: the report period (GET parameters start and end)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import abort, make_response, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.validators import Optional
+
+from reports.aggregate import Period, PeriodError
+
+DEFAULT_DAYS = 182
+PRESETS = ((_l("Last 3 months"), 91), (_l("Last 6 months"), 182), (_l("Last 12 months"), 365))
+
+
+class PeriodForm(FlaskForm):
+    """?start=YYYY-MM-DD&end=YYYY-MM-DD; both empty means the last six months."""
+
+    class Meta:
+        csrf = False  # a GET that only reads
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+
+
+def presets(today: date | None = None) -> list[tuple[str, Period]]:
+    """The one-tap periods offered on the store page."""
+    today = today or date.today()
+    out = [(str(label), Period(today - timedelta(days=days - 1), today))
+           for label, days in PRESETS]
+    out.append((_("This year"), Period(date(today.year, 1, 1), today)))
+    return out
+
+
+def period_or_400(form: PeriodForm) -> Period:
+    """The period the form asks for; a 400 page with the reason when it is not a period."""
+    if not form.validate():
+        field = form.start if form.start.errors else form.end
+        _bad(_("%(field)s: give a date as YYYY-MM-DD.", field=field.label.text))
+    end = form.end.data or date.today()
+    start = form.start.data or end - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        return Period(start, end)
+    except PeriodError:
+        _bad(_("The start of the period is after its end."))
+
+
+def _bad(message: str):
+    """Stop with 400 and a message the person can act on."""
+    abort(make_response(render_template("errors/error.html", code=400, message=message), 400))

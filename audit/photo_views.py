@@ -1,0 +1,33 @@
+"""GET /photos/<id>: a visit photo, only for those allowed to see it."""
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, make_response
+from flask_login import current_user, login_required
+
+from audit.db import get_db
+from audit.photos import photo_for_viewer
+
+bp = Blueprint("photos", __name__)
+
+
+@bp.route("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int):
+    """The photo file; 404 for anyone who may not see it (so ids reveal nothing)."""
+    row = photo_for_viewer(get_db(), photo_id, current_user) or abort(404)
+    path = Path(current_app.config["UPLOAD_DIR"]) / row["filename"]
+    if not path.is_file():
+        abort(404)
+    # Read whole (photos are capped at 1600 px, a few hundred KB): no file handle left open.
+    response = make_response(path.read_bytes())
+    response.mimetype = "image/jpeg"
+    # Private: a shared phone's or a proxy's cache must not hand it to someone else.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the route."""
+    app.register_blueprint(bp)

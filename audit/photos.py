@@ -1,0 +1,129 @@
+"""Photos of a visit: checked by content, re-encoded without EXIF, stored under random names.
+
+An upload is idempotent by the phone's client id (UNIQUE(visit_id, client_id)): a retry returns
+the photo already stored instead of a second copy.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import IO
+
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlite_utils import Database
+
+from audit.auth import User
+from audit.criteria_store import version_set
+from audit.db import now
+from audit.visit_flow import FlowError, require_editable
+
+MAX_SIDE = 1600
+MAX_PIXELS = 60_000_000  # a bigger picture is a decompression bomb, not a price tag
+MAX_PER_VISIT = 40
+JPEG_QUALITY = 82
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _photo(db: Database, visit_id: int, client_id: str) -> dict | None:
+    """The stored photo with this client id, if any."""
+    rows = list(db.query("SELECT * FROM photos WHERE visit_id = ? AND client_id = ?",
+                         [visit_id, client_id]))
+    return rows[0] if rows else None
+
+
+def _reencode(stream: IO[bytes], target: Path) -> tuple[int, int, int]:
+    """Decode an image, upright it, drop EXIF, cap its size, save JPEG; (width, height, bytes)."""
+    try:
+        with Image.open(stream) as img:
+            if img.width * img.height > MAX_PIXELS:
+                raise FlowError(_("This picture has too many pixels."), 413, "too_large")
+            img.load()
+            upright = ImageOps.exif_transpose(img).convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise FlowError(_("This file is not a picture. Choose a photo (JPEG, PNG, WebP...)."),
+                        400, "not_an_image") from err
+    upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    # Saved without exif=...: position, camera and time stamps stay on the phone.
+    upright.save(target, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return upright.width, upright.height, target.stat().st_size
+
+
+def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_key: str,
+                client_id: str, stream: IO[bytes]) -> tuple[dict, bool]:
+    """Store a photo for a criterion of the visit; (row, created). A retry returns the first."""
+    if not CLIENT_ID.fullmatch(client_id or ""):
+        raise FlowError(_("The photo has no valid id."), 400, "bad_client_id")
+    existing = _photo(db, visit["id"], client_id)
+    if existing:
+        return existing, False
+    visit = require_editable(db, visit)
+    try:
+        version_set(db, visit["version_id"]).criterion(criterion_key)
+    except KeyError:
+        raise FlowError(_("This question is not part of the visit's checklist."), 400,
+                        "bad_criterion") from None
+    if db["photos"].count_where("visit_id = ?", [visit["id"]]) >= MAX_PER_VISIT:
+        raise FlowError(_("A visit can have at most %(n)d photos.", n=MAX_PER_VISIT), 400,
+                        "too_many")
+    folder = Path(upload_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_urlsafe(18)}.jpg"
+    width, height, size = _reencode(stream, folder / name)
+    try:
+        with db.atomic():
+            photo_id = db["photos"].insert({
+                "visit_id": visit["id"], "criterion_key": criterion_key, "client_id": client_id,
+                "filename": name, "width": width, "height": height, "bytes": size,
+                "created_at": now(),
+            }).last_pk
+    except sqlite3.IntegrityError:
+        # The same photo raced in twice: keep the first, drop this copy.
+        (folder / name).unlink(missing_ok=True)
+        return _photo(db, visit["id"], client_id), False
+    return db["photos"].get(photo_id), True
+
+
+def delete_photo(db: Database, upload_dir: str | Path, visit: dict, photo_id: int) -> bool:
+    """Remove a photo of an editable visit; False if the visit has no such photo."""
+    require_editable(db, visit)
+    rows = list(db.query("SELECT * FROM photos WHERE id = ? AND visit_id = ?",
+                         [photo_id, visit["id"]]))
+    if not rows:
+        return False
+    with db.atomic():
+        db["photos"].delete(photo_id)
+    (Path(upload_dir) / rows[0]["filename"]).unlink(missing_ok=True)
+    return True
+
+
+def visit_photos(db: Database, visit_id: int) -> dict[str, list[dict]]:
+    """The visit's photos by criterion key, oldest first."""
+    by_key: dict[str, list[dict]] = {}
+    for row in db.query("SELECT * FROM photos WHERE visit_id = ? ORDER BY id", [visit_id]):
+        by_key.setdefault(row["criterion_key"], []).append(row)
+    return by_key
+
+
+def photo_for_viewer(db: Database, photo_id: int, user: User) -> dict | None:
+    """The photo if this user may see it: the visit's shopper, admins, and managers of the
+    store once the visit is published; None for everyone else."""
+    rows = list(db.query(
+        """SELECT p.*, v.shopper_id, v.status, v.store_id, s.region FROM photos p
+           JOIN visits v ON v.id = p.visit_id JOIN stores s ON s.id = v.store_id
+           WHERE p.id = ?""", [photo_id]))
+    if not rows:
+        return None
+    photo = rows[0]
+    if user.role == "admin" or (user.role == "shopper" and photo["shopper_id"] == user.id):
+        return photo
+    if user.role == "manager" and photo["status"] == "published":
+        manages = db.execute(
+            """SELECT 1 FROM store_managers WHERE store_id = ? AND user_id = ?
+               UNION SELECT 1 FROM region_managers WHERE region = ? AND user_id = ?""",
+            [photo["store_id"], user.id, photo["region"], user.id]).fetchone()
+        return photo if manages else None
+    return None

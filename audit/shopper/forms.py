@@ -1,0 +1,229 @@
+"""The shopper's forms: start, submit, and the checklist fields of one section.
+
+Checklist fields are named after the criterion key, the same with and without JavaScript:
+`a-KEY` (the answer; duration `a-KEY-min`/`a-KEY-sec`, interval `a-KEY-from`/`a-KEY-to`),
+`na-KEY` (not applicable) and `c-KEY` (comment). The phone's autosave keeps exactly these
+names, so one parser serves the plain form post, the draft and the offline submission.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import FloatField, HiddenField, SelectChoice, SelectField, URLField
+from wtforms.validators import URL, Length, NumberRange, Optional
+
+from audit.answers import KEEP, MAX_COMMENT, AnswerInput
+from criteria.model import Criterion
+from criteria.scoring import NA
+
+ONLINE_CHANNELS = [
+    SelectChoice("phone_browser", _l("Website on a phone")),
+    SelectChoice("computer_browser", _l("Website on a computer")),
+    SelectChoice("app", _l("The shop's app")),
+]
+
+
+class StartForm(FlaskForm):
+    """Start a visit; the phone fills in its position and clock when it can."""
+
+    started_at = HiddenField(validators=[Optional(), Length(max=40)])
+    lat = FloatField(validators=[Optional(), NumberRange(-90, 90)])
+    lon = FloatField(validators=[Optional(), NumberRange(-180, 180)])
+    accuracy = FloatField(validators=[Optional(), NumberRange(0, 1_000_000)])
+    online_url = URLField(_l("Web address you used"),
+                          validators=[Optional(), URL(), Length(max=500)])
+    online_channel = SelectField(_l("How you shopped"), choices=ONLINE_CHANNELS,
+                                 validators=[Optional()])
+
+
+class EndForm(FlaskForm):
+    """Record leaving the shop."""
+
+    ended_at = HiddenField(validators=[Optional(), Length(max=40)])
+
+
+class SubmitForm(FlaskForm):
+    """Submit a visit; the id is made when the page is drawn, so a double tap is one submit."""
+
+    uuid = HiddenField(validators=[Length(max=40)])
+    ended_at = HiddenField(validators=[Optional(), Length(max=40)])
+
+
+class PhotoDeleteForm(FlaskForm):
+    """Remove one photo (CSRF only)."""
+
+
+def field_names(c: Criterion) -> list[str]:
+    """The form field names a criterion uses."""
+    if c.type == "duration":
+        names = [f"a-{c.key}-min", f"a-{c.key}-sec"]
+    elif c.type == "interval":
+        names = [f"a-{c.key}-from", f"a-{c.key}-to"]
+    elif c.type == "photo":
+        names = []
+    else:
+        names = [f"a-{c.key}"]
+    return [*names, f"na-{c.key}", f"c-{c.key}"]
+
+
+def client_zone(fields: Mapping[str, str], default_zone: str) -> timezone | ZoneInfo:
+    """The phone's time zone: `tz` minutes east of UTC when the page's script sent it."""
+    try:
+        minutes = int(fields.get("tz", ""))
+    except ValueError:
+        return ZoneInfo(default_zone)
+    if abs(minutes) > 14 * 60:
+        return ZoneInfo(default_zone)
+    return timezone(timedelta(minutes=minutes))
+
+
+def _number(raw: str, whole: bool) -> float | int:
+    """Parse a typed number (comma or point); ValueError when it is not one."""
+    cleaned = raw.strip().replace(",", ".").replace(" ", "")
+    value = float(cleaned)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(raw)
+    if whole:
+        if value != int(value):
+            raise ValueError(raw)
+        return int(value)
+    return int(value) if value == int(value) and abs(value) < 1e15 else value
+
+
+def _local_time(raw: str, zone) -> str | None:
+    """A datetime-local value ('2026-11-02T10:15') as ISO-8601 with the phone's offset."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    value = datetime.fromisoformat(raw)
+    if value.utcoffset() is None:
+        value = value.replace(tzinfo=zone)
+    return value.isoformat(timespec="seconds")
+
+
+def _value(c: Criterion, fields: Mapping[str, str], zone):
+    """The typed answer from the fields of one criterion; raises ValueError with a message."""
+    get = lambda name: (fields.get(name) or "").strip()  # noqa: E731
+    if c.type == "photo":
+        return None
+    if c.type == "duration":
+        minutes, seconds = get(f"a-{c.key}-min"), get(f"a-{c.key}-sec")
+        if not minutes and not seconds:
+            return None
+        try:
+            total = _number(minutes or "0", False) * 60 + _number(seconds or "0", False)
+        except ValueError:
+            raise ValueError(_("Enter minutes and seconds as numbers.")) from None
+        return round(total)
+    if c.type == "interval":
+        try:
+            start = _local_time(get(f"a-{c.key}-from"), zone)
+            end = _local_time(get(f"a-{c.key}-to"), zone)
+        except ValueError:
+            raise ValueError(_("Enter a date and time.")) from None
+        if start is None:
+            if end is not None:
+                raise ValueError(_("Enter the first time as well."))
+            return None
+        return {"from": start, "to": end}
+    raw = get(f"a-{c.key}")
+    if not raw:
+        return None
+    if c.type == "yes_no":
+        if raw not in ("yes", "no"):
+            raise ValueError(_("Choose yes or no."))
+        return raw == "yes"
+    if c.type in ("rating", "count", "number"):
+        try:
+            return _number(raw, c.type != "number")
+        except ValueError:
+            raise ValueError(_("Enter a whole number.") if c.type != "number"
+                             else _("Enter a number.")) from None
+    return raw  # choice, text: checked against the criterion by the answers module
+
+
+def _present(c: Criterion, fields: Mapping[str, str]) -> bool:
+    """Whether the fields say anything about this criterion."""
+    return any(name in fields for name in field_names(c))
+
+
+def parse_answers(criteria: list[Criterion], fields: Mapping[str, str], *, default_zone: str,
+                  only_present: bool) -> tuple[list[AnswerInput], dict[str, str]]:
+    """Answers from form fields; (entries, messages by criterion key for fields that failed).
+
+    only_present: a draft or submission from the phone names just what it knows; a plain form
+    post covers its whole section, so a field left empty there clears the answer.
+    """
+    zone = client_zone(fields, default_zone)
+    entries, errors = [], {}
+    for c in criteria:
+        if only_present and not _present(c, fields):
+            continue
+        comment = fields.get(f"c-{c.key}")
+        if comment is not None and len(comment) > MAX_COMMENT:
+            errors[c.key] = _("A comment may have at most %(n)d characters.", n=MAX_COMMENT)
+            continue
+        try:
+            value = NA if fields.get(f"na-{c.key}") in ("1", "on", "true") else _value(c, fields,
+                                                                                          zone)
+        except ValueError as err:
+            errors[c.key] = str(err)
+            continue
+        entries.append(AnswerInput(c.key, value,
+                                   KEEP if comment is None else (comment.strip() or None)))
+    return entries, errors
+
+
+def fields_from_json(payload: object) -> dict[str, str]:
+    """The field map of a JSON body ({"fields": {name: text}}); bad shapes give {}."""
+    fields = payload.get("fields") if isinstance(payload, dict) else None
+    if not isinstance(fields, dict):
+        return {}
+    return {str(k)[:200]: v if isinstance(v, str) else json.dumps(v)
+            for k, v in fields.items() if isinstance(v, str | int | float | bool)}
+
+
+def stored_fields(criteria: list[Criterion], answers: dict[str, dict], zone_name: str
+                  ) -> dict[str, str]:
+    """Form field values from stored answer rows, to draw the form as it was saved."""
+    zone = ZoneInfo(zone_name)
+    fields: dict[str, str] = {}
+    for c in criteria:
+        row = answers.get(c.key)
+        if not row:
+            continue
+        if row["comment"]:
+            fields[f"c-{c.key}"] = row["comment"]
+        if row["na"]:
+            fields[f"na-{c.key}"] = "1"
+        if row["value"] is not None:
+            fields.update(_value_fields(c, json.loads(row["value"]), zone))
+    return fields
+
+
+def _value_fields(c: Criterion, value, zone) -> dict[str, str]:
+    """The fields that show one stored value."""
+    if c.type == "duration":
+        return {f"a-{c.key}-min": str(int(value) // 60), f"a-{c.key}-sec": str(int(value) % 60)}
+    if c.type == "interval":
+        return {f"a-{c.key}-{part}": _as_local(value.get(part), zone) for part in ("from", "to")}
+    if c.type == "yes_no":
+        return {f"a-{c.key}": "yes" if value else "no"}
+    return {f"a-{c.key}": str(value)}
+
+
+def _as_local(iso: str | None, zone) -> str:
+    """An ISO time as a datetime-local value in the given zone."""
+    if not iso:
+        return ""
+    moment = datetime.fromisoformat(iso)
+    if moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")

@@ -1,0 +1,136 @@
+"""What the shopper's pages show: sections of a visit, stored answers as form values, summaries.
+
+Read-only: everything here only reads the database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlite_utils import Database
+
+from audit.criteria_store import version_set
+from audit.formatting import current_locale
+from audit.photos import visit_photos
+from audit.shopper.forms import ONLINE_CHANNELS, stored_fields
+from audit.visit_flow import missing_criteria, score_preview
+from criteria.model import Criterion, text
+
+
+@dataclass
+class SectionView:
+    """A section as the shopper sees it: only the criteria of the visit's channel."""
+
+    number: int
+    key: str
+    title: str
+    criteria: list[Criterion]
+
+
+def checklist_sections(db: Database, visit: dict) -> list[SectionView]:
+    """The visit's sections in order, numbered from 1, empty ones left out."""
+    cs = version_set(db, visit["version_id"])
+    lang = current_locale()
+    views = []
+    for section in cs.sections:
+        criteria = [c for c in section.criteria if c.channel in ("any", visit["channel"])]
+        if criteria:
+            views.append(SectionView(len(views) + 1, section.key, text(section.title, lang),
+                                     criteria))
+    return views
+
+
+def texts_in(lang: str):
+    """A template helper: a criteria text map in the user's language."""
+    return lambda texts: text(texts or {}, lang)
+
+
+def _answers(db: Database, visit_id: int) -> dict[str, dict]:
+    """Stored answer rows by criterion key."""
+    return {r["criterion_key"]: r for r in db.query(
+        "SELECT * FROM answers WHERE visit_id = ?", [visit_id])}
+
+
+def _answered(criteria: list[Criterion], answers: dict[str, dict], photos: dict) -> int:
+    """How many of these criteria have an answer, N/A or a photo."""
+    return sum(1 for c in criteria if c.key in photos or (
+        c.key in answers and (answers[c.key]["na"] or answers[c.key]["value"] is not None)))
+
+
+def offline_urls(visit_id: int, sections: list[SectionView]) -> str:
+    """The pages the phone keeps for this visit, space-separated (a data-* attribute)."""
+    urls = [url_for("shopper.index"), url_for("shopper.visit", visit_id=visit_id),
+            url_for("shopper.summary", visit_id=visit_id)]
+    urls += [url_for("shopper.section", visit_id=visit_id, number=s.number) for s in sections]
+    return " ".join(urls)
+
+
+def visit_context(db: Database, visit: dict) -> dict:
+    """The visit page: sections with progress, the start form's options."""
+    sections = checklist_sections(db, visit)
+    answers, photos = _answers(db, visit["id"]), visit_photos(db, visit["id"])
+    progress = [(s, _answered(s.criteria, answers, photos), len(s.criteria)) for s in sections]
+    return {"visit": visit, "sections": sections, "progress": progress,
+            "offline_urls": offline_urls(visit["id"], sections),
+            "channels": ONLINE_CHANNELS, "t": texts_in(current_locale())}
+
+
+def section_context(db: Database, visit: dict, sections: list[SectionView], number: int,
+                    posted) -> dict:
+    """One section's page: its criteria with the values to show (posted, else stored)."""
+    section = sections[number - 1]
+    zone = current_app.config.get("TIMEZONE", "UTC")
+    values = dict(posted.items()) if posted is not None else stored_fields(
+        section.criteria, _answers(db, visit["id"]), zone)
+    return {"visit": visit, "section": section, "number": number, "total": len(sections),
+            "values": values, "errors": {}, "photos": visit_photos(db, visit["id"]),
+            "t": texts_in(current_locale()),
+            "offline_urls": offline_urls(visit["id"], sections)}
+
+
+def summary_context(db: Database, visit: dict) -> dict:
+    """The summary: what is missing (with the section it is in) and the score so far."""
+    sections = checklist_sections(db, visit)
+    where = {c.key: s.number for s in sections for c in s.criteria}
+    missing = [(where.get(c.key, 1), c) for c in missing_criteria(db, visit)]
+    required = [(s.number, c) for s in sections for c in s.criteria if c.required]
+    return {"visit": visit, "sections": sections, "missing": missing, "required": required,
+            "score": score_preview(db, visit["id"]), "t": texts_in(current_locale()),
+            "photo_count": db["photos"].count_where("visit_id = ?", [visit["id"]]),
+            "offline_urls": offline_urls(visit["id"], sections)}
+
+
+def read_only_view(db: Database, visit: dict) -> dict:
+    """A submitted visit as the shopper sent it: each answer in words, comments, photos."""
+    sections = checklist_sections(db, visit)
+    answers, lang = _answers(db, visit["id"]), current_locale()
+    rows = [(s, [(c, shown_answer(c, answers.get(c.key), lang),
+                  (answers.get(c.key) or {}).get("comment")) for c in s.criteria])
+            for s in sections]
+    return {"visit": visit, "rows": rows, "photos": visit_photos(db, visit["id"]),
+            "t": texts_in(lang)}
+
+
+def shown_answer(c: Criterion, row: dict | None, lang: str) -> str:
+    """An answer in words ('' when unanswered)."""
+    if row is None:
+        return ""
+    if row["na"]:
+        return _("Not applicable")
+    if row["value"] is None:
+        return ""
+    value = json.loads(row["value"])
+    if c.type == "yes_no":
+        return _("Yes") if value else _("No")
+    if c.type == "rating":
+        return f"{value} / {c.scale}"
+    if c.type == "choice":
+        return next((text(o.label, lang) for o in c.options if o.key == value), str(value))
+    if c.type == "duration":
+        return _("%(m)d min %(s)d s", m=int(value) // 60, s=int(value) % 60)
+    if c.type == "interval":
+        return f"{value.get('from')} → {value.get('to') or _('no answer yet')}"
+    return str(value)

@@ -1,0 +1,389 @@
+"""A visit's life on the shopper's side: start, answers, end, submit. One transaction each.
+
+Submissions are idempotent: each carries a client-made UUID (UNIQUE in visits) and a hash of
+its content. The same UUID with the same content is a harmless retry and gets the same answer;
+the same UUID with other content, or a second submission of a visit already submitted, is a
+conflict and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sqlite3
+import statistics
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlite_utils import Database
+
+from audit.answers import KEEP, AnswerError, AnswerInput, check_answers, save_answers
+from audit.criteria_store import version_set
+from audit.db import now
+from criteria.model import CriteriaSet, Criterion
+from criteria.scoring import NA, VisitScore
+
+EDITABLE = ("in_progress", "returned")
+DONE = ("submitted", "approved", "published")
+EARTH_RADIUS_M = 6_371_000
+# A client clock may be a little ahead; a start "from the future" beyond this is not believed.
+CLOCK_SKEW = timedelta(minutes=5)
+# An offline start is believed for this long: a shopper may be out of signal for days.
+OFFLINE_LIMIT = timedelta(days=7)
+SHORT_SHARE = 0.4  # a visit under 40% of the usual length of its set is flagged
+SHORT_MIN_HISTORY = 5
+
+
+class FlowError(Exception):
+    """A request the visit's state does not allow; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message: str, status: int = 409, code: str = "conflict",
+                 details: dict | list | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details = details
+
+
+@dataclass
+class StartInfo:
+    """What the phone knows when the shopper taps "Start visit"."""
+
+    at: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    accuracy: float | None = None
+    online_url: str | None = None
+    online_channel: str | None = None
+
+
+# ---------------------------------------------------------------- reading
+
+
+def visit_for_shopper(db: Database, visit_id: int, user_id: int) -> dict | None:
+    """The shopper's own visit with its store, or None (someone else's or cancelled)."""
+    rows = list(db.query(
+        """SELECT v.*, s.code AS store_code, s.name AS store_name, s.channel, s.address, s.url,
+                  s.latitude, s.longitude
+           FROM visits v JOIN stores s ON s.id = v.store_id
+           WHERE v.id = ? AND v.shopper_id = ? AND v.status != 'cancelled'""",
+        [visit_id, user_id],
+    ))
+    return rows[0] if rows else None
+
+
+def applicable_criteria(cs: CriteriaSet, channel: str) -> list[Criterion]:
+    """The criteria a visit of this channel answers."""
+    return [c for c in cs.criteria() if c.channel in ("any", channel)]
+
+
+def missing_criteria(db: Database, visit: dict) -> list[Criterion]:
+    """Required criteria still without an answer (N/A counts as an answer), in order."""
+    cs = version_set(db, visit["version_id"])
+    answered = {
+        row[0] for row in db.execute(
+            "SELECT criterion_key FROM answers"
+            " WHERE visit_id = ? AND (na = 1 OR value IS NOT NULL)",
+            [visit["id"]])
+    }
+    answered |= {row[0] for row in db.execute(
+        "SELECT DISTINCT criterion_key FROM photos WHERE visit_id = ?", [visit["id"]])}
+    return [c for c in applicable_criteria(cs, visit["channel"])
+            if c.required and c.key not in answered]
+
+
+# ---------------------------------------------------------------- start and end
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def client_time(value: str | None, not_before: datetime | None = None) -> str:
+    """A time the phone recorded (maybe offline), if believable; else the server's now."""
+    server = datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        at = None
+    if at is None or at.utcoffset() is None:
+        return now()
+    at = at.astimezone(UTC)
+    if at > server + CLOCK_SKEW or at < server - OFFLINE_LIMIT:
+        return now()
+    if not_before and at < not_before:
+        at = not_before
+    return min(at, server).isoformat(timespec="seconds")
+
+
+def _start_flags(visit: dict, info: StartInfo, far_metres: float) -> tuple[float | None, list]:
+    """Distance from the store and the flags a reviewer should see about the start."""
+    if visit["channel"] != "physical":
+        return None, []
+    if info.lat is None or info.lon is None:
+        return None, [{"code": "no_position",
+                       "message": _("The phone's position was not shared at the start.")}]
+    if visit["latitude"] is None or visit["longitude"] is None:
+        return None, []
+    metres = distance_m(info.lat, info.lon, visit["latitude"], visit["longitude"])
+    if metres <= far_metres:
+        return metres, []
+    return metres, [{"code": "far_start", "message": _(
+        "Started %(m)d m from the store (position accurate to %(acc)s m).",
+        m=round(metres), acc=round(info.accuracy) if info.accuracy is not None else "?")}]
+
+
+def _add_flags(visit: dict, new: list[dict]) -> str:
+    """The visit's flags with new ones added (one per code)."""
+    flags = json.loads(visit["flags"] or "[]")
+    codes = {f["code"] for f in flags}
+    flags += [f for f in new if f["code"] not in codes]
+    return json.dumps(flags, ensure_ascii=False)
+
+
+def start_visit(db: Database, visit: dict, info: StartInfo, *, far_metres: float) -> dict:
+    """Record the start (time, position or URL); starting twice keeps the first start."""
+    if visit["status"] != "scheduled":
+        if visit["status"] in EDITABLE:
+            return visit  # a retry from the offline queue, or a second tap
+        raise FlowError(_("This visit has already been submitted."))
+    metres, flags = _start_flags(visit, info, far_metres)
+    physical = visit["channel"] == "physical"
+    changes = {
+        "status": "in_progress", "started_at": client_time(info.at), "updated_at": now(),
+        "start_lat": info.lat if physical else None, "start_lon": info.lon if physical else None,
+        "start_accuracy": info.accuracy if physical else None, "start_distance_m": metres,
+        "online_url": None if physical else info.online_url,
+        "online_channel": None if physical else info.online_channel,
+        "flags": _add_flags(visit, flags),
+    }
+    with db.atomic():
+        # Only the first start counts, even when two requests race.
+        cursor = db.execute(
+            "UPDATE visits SET status = 'in_progress' WHERE id = ? AND status = 'scheduled'",
+            [visit["id"]])
+        if cursor.rowcount:
+            db["visits"].update(visit["id"], changes)
+            db["visit_log"].insert({"visit_id": visit["id"], "user_id": visit["shopper_id"],
+                                    "at": now(), "action": "start"})
+    return db["visits"].get(visit["id"])
+
+
+def end_visit(db: Database, visit: dict, at: str | None = None) -> None:
+    """Record when the shopper left (the first time only)."""
+    require_editable(db, visit)
+    started = datetime.fromisoformat(visit["started_at"]) if visit["started_at"] else None
+    with db.atomic():
+        db.execute(
+            "UPDATE visits SET ended_at = ?, updated_at = ? WHERE id = ? AND ended_at IS NULL",
+            [client_time(at, started), now(), visit["id"]])
+
+
+def require_editable(db: Database, visit: dict) -> dict:
+    """The visit, started if it was only scheduled; FlowError once it is submitted."""
+    if visit["status"] == "scheduled":
+        return start_visit(db, visit, StartInfo(), far_metres=math.inf)
+    if visit["status"] not in EDITABLE:
+        raise FlowError(_("This visit has been submitted and can no longer be changed."))
+    return visit
+
+
+# ---------------------------------------------------------------- answers
+
+
+def save_draft(db: Database, visit: dict, entries: list[AnswerInput], *, user_id: int,
+               partial: bool = True) -> dict[str, str]:
+    """Save the answers that fit (one transaction); returns messages for those that did not.
+
+    partial=False (a plain form post) writes nothing at all when one answer is refused; the
+    phone's autosave keeps what it typed anyway, so there the good answers are saved.
+    """
+    errors = check_answers(db, visit["version_id"], entries)
+    if errors and not partial:
+        return errors
+    visit = require_editable(db, visit)
+    stored = {row[0] for row in db.execute(
+        "SELECT criterion_key FROM answers WHERE visit_id = ?", [visit["id"]])}
+    # An untouched question of a plain form post is not an answer: no empty rows for reviewers.
+    good = [e for e in entries if e.criterion_key not in errors and (
+        e.criterion_key in stored or e.value is not None or e.comment not in (None, KEEP))]
+    if good:
+        # A correction of a returned visit is logged, so the reviewer sees what changed.
+        save_answers(db, visit["id"], good, user_id=user_id,
+                     log_changes=visit["status"] == "returned")
+    return errors
+
+
+# ---------------------------------------------------------------- submission
+
+
+def content_hash(db: Database, visit_id: int, entries: list[AnswerInput],
+                 photo_ids: list[str]) -> str:
+    """A hash of what the visit would hold after this submission: answers and photo ids."""
+    answers = {
+        row["criterion_key"]: [row["value"], row["na"], row["comment"]]
+        for row in db.query(
+            "SELECT criterion_key, value, na, comment FROM answers WHERE visit_id = ?", [visit_id])
+    }
+    for e in entries:
+        old = answers.get(e.criterion_key, [None, 0, None])
+        value = None if e.value in (None, NA) else json.dumps(e.value, ensure_ascii=False)
+        comment = old[2] if e.comment is KEEP else (e.comment or None)
+        answers[e.criterion_key] = [value, int(e.value == NA), comment]
+    answers = {k: v for k, v in answers.items() if v != [None, 0, None]}
+    photos = {row[0] for row in db.execute(
+        "SELECT client_id FROM photos WHERE visit_id = ?", [visit_id])} | set(photo_ids)
+    canonical = json.dumps({"answers": answers, "photos": sorted(photos)}, sort_keys=True,
+                           ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def receipt(visit: dict) -> dict:
+    """What a submission (and each of its retries) answers."""
+    return {"status": "submitted", "visit_id": visit["id"], "uuid": visit["submission_uuid"],
+            "submitted_at": visit["submitted_at"]}
+
+
+def check_uuid(value: str | None) -> str:
+    """A canonical UUID string, or FlowError 400."""
+    try:
+        return str(uuidlib.UUID(str(value)))
+    except ValueError:
+        raise FlowError(_("The submission has no valid id."), 400, "bad_uuid") from None
+
+
+def submit_visit(db: Database, visit_id: int, *, submission_uuid: str,
+                 entries: list[AnswerInput], photo_ids: list[str], user_id: int,
+                 ended_at: str | None = None, short_share: float = SHORT_SHARE) -> dict:
+    """Submit a visit once: answers, end time, flags and status in one transaction."""
+    submission_uuid = check_uuid(submission_uuid)
+    with db.atomic():
+        # Take the write lock first, so two racing retries run one after the other.
+        db.execute("UPDATE visits SET updated_at = updated_at WHERE id = ?", [visit_id])
+        visit = _visit_with_store(db, visit_id)
+        digest = content_hash(db, visit_id, entries, photo_ids)
+        if visit["submission_uuid"] == submission_uuid:
+            if visit["submission_hash"] == digest:
+                return receipt(visit)
+            raise FlowError(_("This submission was already received with different answers. "
+                              "The first one is kept; nothing was merged."), 409, "uuid_reused")
+        _refuse_stale(db, visit, submission_uuid)
+        _refuse_missing_photos(db, visit_id, photo_ids)
+        visit = require_editable(db, visit)
+        _save_final(db, visit, entries, user_id)
+        _refuse_incomplete(db, visit)
+        _mark_submitted(db, visit, submission_uuid, digest, ended_at, short_share)
+        return receipt(db["visits"].get(visit_id))
+
+
+def _visit_with_store(db: Database, visit_id: int) -> dict:
+    """The visit row joined with its store's channel and position."""
+    return next(db.query(
+        """SELECT v.*, s.channel, s.latitude, s.longitude FROM visits v
+           JOIN stores s ON s.id = v.store_id WHERE v.id = ?""", [visit_id]))
+
+
+def _refuse_stale(db: Database, visit: dict, submission_uuid: str) -> None:
+    """A second submission of a submitted visit, or an old one after a return, is refused."""
+    used = db.execute(
+        "SELECT 1 FROM visit_log WHERE visit_id = ? AND action = 'submit' AND note = ?",
+        [visit["id"], submission_uuid]).fetchone()
+    if used:
+        raise FlowError(_("This copy was sent before the visit was returned for correction. "
+                          "Open the visit to see the reviewer's note."), 409, "stale")
+    if visit["status"] in DONE:
+        raise FlowError(_("This visit was already submitted from another device at %(at)s. "
+                          "That submission is kept; this copy was not sent.",
+                          at=visit["submitted_at"]), 409, "already_submitted")
+
+
+def _refuse_missing_photos(db: Database, visit_id: int, photo_ids: list[str]) -> None:
+    """Every photo the phone says belongs to the submission must have arrived first."""
+    have = {row[0] for row in db.execute(
+        "SELECT client_id FROM photos WHERE visit_id = ?", [visit_id])}
+    missing = sorted(set(photo_ids) - have)
+    if missing:
+        raise FlowError(_("Some photos have not arrived yet; they will be sent first."),
+                        409, "photos_missing", missing)
+
+
+def _save_final(db: Database, visit: dict, entries: list[AnswerInput], user_id: int) -> None:
+    """Write the submission's answers (all or nothing)."""
+    if not entries:
+        return
+    try:
+        save_answers(db, visit["id"], entries, user_id=user_id,
+                     log_changes=visit["status"] == "returned")
+    except AnswerError as err:
+        raise FlowError(_("Some answers need correcting."), 422, "invalid", err.errors) from err
+
+
+def _refuse_incomplete(db: Database, visit: dict) -> None:
+    """Required answers must all be there."""
+    missing = missing_criteria(db, _visit_with_store(db, visit["id"]))
+    if missing:
+        raise FlowError(_("Some required answers are missing."), 422, "missing",
+                        [c.key for c in missing])
+
+
+def _mark_submitted(db: Database, visit: dict, submission_uuid: str, digest: str,
+                    ended_at: str | None, short_share: float) -> None:
+    """Set the status, times, id, hash and flags of a submission."""
+    started = datetime.fromisoformat(visit["started_at"]) if visit["started_at"] else None
+    ended = visit["ended_at"] or client_time(ended_at, started)
+    fresh = _visit_with_store(db, visit["id"])
+    flags = _add_flags(fresh, _short_flag(db, fresh, ended, short_share))
+    try:
+        db["visits"].update(visit["id"], {
+            "status": "submitted", "submitted_at": now(), "ended_at": ended,
+            "submission_uuid": submission_uuid, "submission_hash": digest, "flags": flags,
+            "updated_at": now(),
+        })
+    except sqlite3.IntegrityError as err:
+        raise FlowError(_("This submission id belongs to another visit."), 409,
+                        "uuid_reused") from err
+    db["visit_log"].insert({"visit_id": visit["id"], "user_id": visit["shopper_id"], "at": now(),
+                            "action": "submit", "note": submission_uuid})
+
+
+def usual_minutes(db: Database, version_id: int) -> float | None:
+    """The median length in minutes of submitted visits of the same set (None: too few)."""
+    rows = db.execute(
+        """SELECT (julianday(v.ended_at) - julianday(v.started_at)) * 1440 FROM visits v
+           JOIN criteria_versions cv ON cv.id = v.version_id
+           WHERE cv.set_id = (SELECT set_id FROM criteria_versions WHERE id = ?)
+           AND v.status IN ('submitted', 'approved', 'published')
+           AND v.started_at IS NOT NULL AND v.ended_at IS NOT NULL
+           ORDER BY v.submitted_at DESC LIMIT 200""",
+        [version_id]).fetchall()
+    minutes = [r[0] for r in rows if r[0] is not None and r[0] > 0]
+    return statistics.median(minutes) if len(minutes) >= SHORT_MIN_HISTORY else None
+
+
+def _short_flag(db: Database, visit: dict, ended: str, share: float) -> list[dict]:
+    """A flag when this visit was much shorter than the usual visit of its set."""
+    if not visit["started_at"]:
+        return []
+    usual = usual_minutes(db, visit["version_id"])
+    took = (datetime.fromisoformat(ended) - datetime.fromisoformat(visit["started_at"]))
+    took_min = took.total_seconds() / 60
+    if usual is None or took_min >= usual * share:
+        return []
+    return [{"code": "short_visit", "message": _(
+        "The visit took %(took)d min; visits of this set usually take %(usual)d min.",
+        took=round(took_min), usual=round(usual))}]
+
+
+def score_preview(db: Database, visit_id: int) -> VisitScore:
+    """The visit's score as it stands (nothing written)."""
+    from audit.visit_scores import compute
+
+    return compute(db, visit_id)

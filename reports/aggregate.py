@@ -1,0 +1,500 @@
+"""SQL -> plain data for reports: one store's period, a region's or the chain's. No Flask.
+
+Only published visits count, and nothing here selects the shopper: a report never shows who
+made a visit. Figures come from what scoring stored (visits.score, section_scores, answers.points
+/ earned / possible), so every number is the scoring engine's. Each report is a handful of
+queries over all its visits at once, never one query per visit.
+
+Rules:
+- A visit belongs to the period of the day it started (UTC date of started_at).
+- Store, region and chain score for a period = mean of their published visits' scores.
+- Region and chain averages compare like with like: stores of the same channel (physical or
+  online), because the two channels are audited against different criteria sets.
+- A criterion "failed" in a visit when it earned less than half of its points (yes/no: "no").
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlite_utils import Database
+
+from criteria.io import set_from_dict
+from criteria.model import CriteriaSet, Criterion, text
+
+FAIL_BELOW = 0.5
+VISIT_DAY = "substr(COALESCE(v.started_at, v.submitted_at), 1, 10)"
+MEASURED_TYPES = ("duration", "count", "interval")
+
+
+class PeriodError(ValueError):
+    """A period that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days from start to end, both included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        """A period must not end before it starts."""
+        if self.start > self.end:
+            raise PeriodError("The start of the period is after its end.")
+
+    @classmethod
+    def parse(cls, start: str, end: str) -> Period:
+        """A period from two YYYY-MM-DD strings; PeriodError with a clear message otherwise."""
+        days = []
+        for name, value in (("from", start), ("to", end)):
+            try:
+                days.append(date.fromisoformat(str(value).strip()))
+            except ValueError:
+                message = f"'{name}' must be a date as YYYY-MM-DD, got {value!r}."
+                raise PeriodError(message) from None
+        return cls(days[0], days[1])
+
+    @property
+    def days(self) -> int:
+        """Number of days in the period."""
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        end = self.start - timedelta(days=1)
+        return Period(end - timedelta(days=self.days - 1), end)
+
+    def months(self, count: int = 12) -> list[str]:
+        """The `count` months ('YYYY-MM') up to and including the month the period ends in."""
+        year, month = self.end.year, self.end.month
+        out = []
+        for _ in range(count):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        return out[::-1]
+
+
+@lru_cache(maxsize=256)
+def _parse_set(definition: str) -> CriteriaSet:
+    """A stored version definition as a CriteriaSet (a definition never changes meaning)."""
+    return set_from_dict(json.loads(definition))
+
+
+def version_sets(db: Database, version_ids: set[int]) -> dict[int, CriteriaSet]:
+    """The criteria set of each version id, in one query."""
+    if not version_ids:
+        return {}
+    marks = ",".join("?" * len(version_ids))
+    rows = db.execute(
+        f"SELECT id, definition FROM criteria_versions WHERE id IN ({marks})",  # noqa: S608
+        sorted(version_ids),
+    ).fetchall()
+    return {vid: _parse_set(definition) for vid, definition in rows}
+
+
+def _mean(values) -> float | None:
+    """Mean of the values that are not None, or None."""
+    values = [v for v in values if v is not None]
+    return statistics.fmean(values) if values else None
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    """a - b, or None when either is missing."""
+    return None if a is None or b is None else a - b
+
+
+@dataclass
+class Catalogue:
+    """Section titles and criteria of the versions a report covers; newer versions win."""
+
+    lang: str
+    sections: dict[str, str] = field(default_factory=dict)
+    section_order: list[str] = field(default_factory=list)
+    criteria: dict[str, Criterion] = field(default_factory=dict)
+    section_of: dict[str, str] = field(default_factory=dict)
+    set_names: dict[int, str] = field(default_factory=dict)
+    pass_mark: float = 80
+
+    @classmethod
+    def build(cls, sets: dict[int, CriteriaSet], lang: str) -> Catalogue:
+        """Merge the sets by version id order, so the newest wording is used."""
+        cat = cls(lang)
+        for vid in sorted(sets):
+            cs = sets[vid]
+            cat.set_names[vid] = text(cs.name, lang)
+            cat.pass_mark = cs.pass_mark
+            for section in cs.sections:
+                if section.key not in cat.sections:
+                    cat.section_order.append(section.key)
+                cat.sections[section.key] = text(section.title, lang)
+                for c in section.criteria:
+                    cat.criteria[c.key] = c
+                    cat.section_of[c.key] = section.key
+        return cat
+
+    def criterion_text(self, key: str) -> str:
+        """The criterion's question in the report's language (its key if unknown)."""
+        c = self.criteria.get(key)
+        return text(c.text, self.lang) if c else key
+
+    def guidance(self, key: str) -> str:
+        """The criterion's guidance in the report's language."""
+        c = self.criteria.get(key)
+        return text(c.guidance, self.lang) if c else ""
+
+
+# ---------------------------------------------------------------- one store
+
+
+def store_by_code(db: Database, code: str) -> dict | None:
+    """The store with this code (any case), or None."""
+    rows = list(db.query("SELECT * FROM stores WHERE code = ? COLLATE NOCASE", [code.strip()]))
+    return rows[0] if rows else None
+
+
+def published_visits(db: Database, store_ids: list[int], period: Period) -> list[dict]:
+    """Published visits of these stores in the period, oldest first, without the shopper."""
+    if not store_ids:
+        return []
+    marks = ",".join("?" * len(store_ids))
+    sql = f"""SELECT v.id, v.store_id, v.version_id, v.started_at, v.ended_at, v.score,
+                     v.passed, v.knocked_out, v.online_channel, {VISIT_DAY} AS day
+              FROM visits v
+              WHERE v.store_id IN ({marks}) AND v.status = 'published'
+                AND {VISIT_DAY} BETWEEN ? AND ?
+              ORDER BY day, v.started_at, v.id"""  # noqa: S608
+    return list(db.query(sql, [*store_ids, period.start.isoformat(), period.end.isoformat()]))
+
+
+def store_fingerprint(db: Database, store_id: int) -> str:
+    """What changes whenever a visit of the store is published, unpublished or corrected."""
+    row = db.execute(
+        """SELECT COUNT(*), MAX(v.updated_at), MAX(v.published_at), TOTAL(v.id), TOTAL(v.score),
+                  (SELECT MAX(l.id) FROM visit_log l JOIN visits w ON w.id = l.visit_id
+                   WHERE w.store_id = :s)
+           FROM visits v WHERE v.store_id = :s AND v.status = 'published'""",
+        {"s": store_id},
+    ).fetchone()
+    return "|".join(str(x) for x in row)
+
+
+def _benchmarks(db: Database, store: dict, period: Period) -> dict:
+    """Region and chain averages (visit and per section) for stores of the store's channel."""
+    params = {"region": store["region"], "channel": store["channel"],
+              "start": period.start.isoformat(), "end": period.end.isoformat()}
+    base = f"""FROM visits v JOIN stores s ON s.id = v.store_id
+               WHERE v.status = 'published' AND s.channel = :channel
+                 AND {VISIT_DAY} BETWEEN :start AND :end"""
+    overall = db.execute(
+        f"""SELECT AVG(CASE WHEN s.region = :region THEN v.score END), AVG(v.score) {base}""",
+        params,
+    ).fetchone()
+    sections = {
+        key: (region, chain) for key, region, chain in db.execute(
+            f"""SELECT ss.section_key, AVG(CASE WHEN s.region = :region THEN ss.score END),
+                       AVG(ss.score)
+                FROM section_scores ss JOIN visits v ON v.id = ss.visit_id
+                JOIN stores s ON s.id = v.store_id
+                WHERE v.status = 'published' AND s.channel = :channel
+                  AND {VISIT_DAY} BETWEEN :start AND :end
+                GROUP BY ss.section_key""",  # noqa: S608
+            params,
+        )
+    }
+    return {"region": overall[0], "chain": overall[1], "sections": sections}
+
+
+def _trend(db: Database, store: dict, period: Period, months: int = 12) -> list[dict]:
+    """Monthly mean score of the store, its region and the chain (same channel)."""
+    keys = period.months(months)
+    rows = db.execute(
+        f"""SELECT substr({VISIT_DAY}, 1, 7) AS month,
+                   AVG(CASE WHEN v.store_id = :store THEN v.score END),
+                   AVG(CASE WHEN s.region = :region THEN v.score END), AVG(v.score),
+                   SUM(v.store_id = :store)
+            FROM visits v JOIN stores s ON s.id = v.store_id
+            WHERE v.status = 'published' AND s.channel = :channel
+              AND {VISIT_DAY} BETWEEN :start AND :end
+            GROUP BY month""",  # noqa: S608
+        {"store": store["id"], "region": store["region"], "channel": store["channel"],
+         "start": keys[0] + "-01", "end": period.end.isoformat()},
+    ).fetchall()
+    by_month = {r[0]: r[1:] for r in rows}
+    return [{"month": m, "store": by_month.get(m, (None,) * 4)[0],
+             "region": by_month.get(m, (None,) * 4)[1], "chain": by_month.get(m, (None,) * 4)[2],
+             "visits": by_month.get(m, (None,) * 4)[3] or 0} for m in keys]
+
+
+def _rows_for(db: Database, table: str, visit_ids: list[int], order: str) -> list[dict]:
+    """All rows of a per-visit table for these visits, in one query."""
+    if not visit_ids:
+        return []
+    marks = ",".join("?" * len(visit_ids))
+    return list(db.query(
+        f"SELECT * FROM {table} WHERE visit_id IN ({marks}) ORDER BY {order}",  # noqa: S608
+        visit_ids,
+    ))
+
+
+def criteria_stats(answers: list[dict], cat: Catalogue) -> list[dict]:
+    """Per criterion over the visits: mean points (0..100), times counted and failed.
+
+    Only answers that counted (possible not null) take part; a failure earned < 50 % of points.
+    Sorted by the order of the criteria in the set.
+    """
+    by_key: dict[str, list[dict]] = {}
+    for a in answers:
+        if a["possible"] is not None and a["points"] is not None:
+            by_key.setdefault(a["criterion_key"], []).append(a)
+    order = {k: i for i, k in enumerate(cat.criteria)}
+    stats = []
+    for key, rows in by_key.items():
+        c = cat.criteria.get(key)
+        stats.append({
+            "key": key, "text": cat.criterion_text(key),
+            "section": cat.sections.get(cat.section_of.get(key, ""), ""),
+            "mean": 100 * statistics.fmean(r["points"] for r in rows),
+            "counted": len(rows),
+            "failed": sum(r["points"] < FAIL_BELOW for r in rows),
+            "weight": c.weight if c else 1,
+            "knockout": bool(c and c.knockout),
+            "guidance": cat.guidance(key),
+            "comments": [r["comment"] for r in rows if r["comment"] and r["points"] < FAIL_BELOW],
+        })
+    return sorted(stats, key=lambda s: order.get(s["key"], len(order)))
+
+
+def rankings(stats: list[dict], top: int = 5) -> dict[str, list[dict]]:
+    """Strongest and weakest criteria, the most often failed, and what to improve first.
+
+    Strongest: highest mean points (ties: heavier weight first). Weakest: lowest mean points.
+    Most failed: most failures, then failure rate. To improve: failed criteria by failures
+    times weight (knock-outs first), since those cost the most points.
+    """
+    strongest = sorted(stats, key=lambda s: (-s["mean"], -s["weight"], s["key"]))[:top]
+    weakest = sorted(stats, key=lambda s: (s["mean"], -s["weight"], s["key"]))[:top]
+    failed = [s for s in stats if s["failed"]]
+    most_failed = sorted(failed, key=lambda s: (-s["failed"], -s["failed"] / s["counted"],
+                                                s["key"]))[:top]
+    improve = sorted(failed, key=lambda s: (not s["knockout"], -s["failed"] * s["weight"],
+                                            s["key"]))[:top]
+    weak_keys = {s["key"] for s in weakest}
+    strongest = [s for s in strongest if s["key"] not in weak_keys or s["mean"] >= 100]
+    return {"strongest": strongest, "weakest": weakest, "most_failed": most_failed,
+            "improve": improve}
+
+
+def _visit_details(visits: list[dict], answers: list[dict], sections: list[dict],
+                   photos: list[dict], sets: dict[int, CriteriaSet], lang: str) -> list[dict]:
+    """Each visit with its sections, answers, measurements and photos, in checklist order."""
+    answers_of: dict[int, dict[str, dict]] = {}
+    for a in answers:
+        answers_of.setdefault(a["visit_id"], {})[a["criterion_key"]] = a
+    section_of: dict[int, dict[str, dict]] = {}
+    for s in sections:
+        section_of.setdefault(s["visit_id"], {})[s["section_key"]] = s
+    photos_of: dict[tuple[int, str | None], list[dict]] = {}
+    for p in photos:
+        photos_of.setdefault((p["visit_id"], p["criterion_key"]), []).append(p)
+    details = []
+    for v in visits:
+        cs = sets[v["version_id"]]
+        given = answers_of.get(v["id"], {})
+        detail = {**v, "set_name": text(cs.name, lang), "sections": [], "measurements": [],
+                  "knockouts": [], "photos": photos_of.get((v["id"], None), [])}
+        for section in cs.sections:
+            stored = section_of.get(v["id"], {}).get(section.key, {})
+            rows = []
+            for c in section.criteria:
+                a = given.get(c.key)
+                item = _answer_item(c, a, photos_of.get((v["id"], c.key), []), lang)
+                if item is None:
+                    continue
+                rows.append(item)
+                if c.type in MEASURED_TYPES and a is not None:
+                    detail["measurements"].append(item)
+                if item["knockout_failed"]:
+                    detail["knockouts"].append(item)
+            detail["sections"].append({"key": section.key, "title": text(section.title, lang),
+                                       "score": stored.get("score"),
+                                       "knocked_out": bool(stored.get("knocked_out")),
+                                       "answers": rows})
+        details.append(detail)
+    return details
+
+
+def _answer_item(c: Criterion, a: dict | None, photos: list[dict], lang: str) -> dict | None:
+    """One answer for the report; None for a photo criterion without photos."""
+    if c.type == "photo" and not photos:
+        return None
+    value = json.loads(a["value"]) if a and a["value"] is not None else None
+    points = a["points"] if a else None
+    return {"key": c.key, "criterion": c, "text": text(c.text, lang), "value": value,
+            "na": bool(a and a["na"]), "comment": (a or {}).get("comment"),
+            "points": points, "earned": (a or {}).get("earned"),
+            "possible": (a or {}).get("possible"), "photos": photos,
+            "failed": points is not None and points < FAIL_BELOW,
+            "knockout_failed": c.knockout and points == 0}
+
+
+def store_report(db: Database, store_id: int, period: Period, lang: str) -> dict:
+    """Everything the store report shows, as plain data (photos as rows; files are read later)."""
+    store = db["stores"].get(store_id)
+    visits = published_visits(db, [store_id], period)
+    previous = published_visits(db, [store_id], period.previous())
+    ids = [v["id"] for v in visits]
+    sets = version_sets(db, {v["version_id"] for v in visits + previous})
+    cat = Catalogue.build(sets, lang)
+    answers = _rows_for(db, "answers", ids, "visit_id")
+    section_rows = _rows_for(db, "section_scores", ids, "visit_id")
+    photos = _rows_for(db, "photos", ids, "visit_id, id")
+    bench = _benchmarks(db, store, period)
+    score = _mean(v["score"] for v in visits)
+    previous_score = _mean(v["score"] for v in previous)
+    stats = criteria_stats(answers, cat)
+    return {
+        "kind": "store", "store": store, "period": period, "previous_period": period.previous(),
+        "lang": lang, "catalogue": cat,
+        "summary": {
+            "score": score, "previous": previous_score, "change": _diff(score, previous_score),
+            "visits": len(visits), "previous_visits": len(previous),
+            "passed": sum(bool(v["passed"]) for v in visits),
+            "knocked_out": sum(bool(v["knocked_out"]) for v in visits),
+            "region": bench["region"], "chain": bench["chain"], "pass_mark": cat.pass_mark,
+        },
+        "sections": _section_comparison(section_rows, bench["sections"], cat),
+        "trend": _trend(db, store, period),
+        "criteria": stats,
+        **rankings(stats),
+        "visits": _visit_details(visits, answers, section_rows, photos, sets, lang),
+    }
+
+
+def _section_comparison(rows: list[dict], bench: dict, cat: Catalogue) -> list[dict]:
+    """Per section: the store's mean score against the region's and the chain's."""
+    by_key: dict[str, list[float]] = {}
+    knocked: dict[str, int] = {}
+    for r in rows:
+        by_key.setdefault(r["section_key"], []).append(r["score"])
+        knocked[r["section_key"]] = knocked.get(r["section_key"], 0) + r["knocked_out"]
+    out = []
+    for key in cat.section_order:
+        store = _mean(by_key.get(key, []))
+        region, chain = bench.get(key, (None, None))
+        out.append({"key": key, "title": cat.sections[key], "store": store, "region": region,
+                    "chain": chain, "vs_region": _diff(store, region),
+                    "vs_chain": _diff(store, chain), "knocked_out": knocked.get(key, 0)})
+    return out
+
+
+def visit_report(db: Database, visit_id: int, lang: str,
+                 statuses: tuple[str, ...] = ("published",)) -> dict | None:
+    """One visit with its store and answers (by default only a published one), or None."""
+    marks = ",".join("?" * len(statuses))
+    rows = list(db.query(
+        f"""SELECT v.id, v.store_id, v.version_id, v.started_at, v.ended_at, v.score, v.passed,
+                   v.knocked_out, v.online_channel, {VISIT_DAY} AS day
+            FROM visits v WHERE v.id = ? AND v.status IN ({marks})""",  # noqa: S608
+        [visit_id, *statuses],
+    ))
+    if not rows:
+        return None
+    visit = rows[0]
+    sets = version_sets(db, {visit["version_id"]})
+    answers = _rows_for(db, "answers", [visit_id], "criterion_key")
+    sections = _rows_for(db, "section_scores", [visit_id], "section_key")
+    photos = _rows_for(db, "photos", [visit_id], "id")
+    detail = _visit_details([visit], answers, sections, photos, sets, lang)[0]
+    return {"kind": "visit", "store": db["stores"].get(visit["store_id"]), "lang": lang,
+            "visit": detail, "pass_mark": sets[visit["version_id"]].pass_mark}
+
+
+# ---------------------------------------------------------------- region or chain
+
+
+def summary_report(db: Database, period: Period, lang: str, region: str | None = None) -> dict:
+    """Stores ranked by score, and sections compared per store, for a region or the chain."""
+    where, params = "s.archived = 0", []
+    if region:
+        where, params = where + " AND s.region = ?", [region]
+    stores = list(db.query(f"SELECT * FROM stores s WHERE {where} ORDER BY code", params))  # noqa: S608
+    ids = [s["id"] for s in stores]
+    visits = published_visits(db, ids, period)
+    previous = published_visits(db, ids, period.previous())
+    sets = version_sets(db, {v["version_id"] for v in visits})
+    section_rows = _rows_for(db, "section_scores", [v["id"] for v in visits], "visit_id")
+    groups = []
+    for channel in ("physical", "online"):
+        members = [s for s in stores if s["channel"] == channel]
+        if members:
+            groups.append(_summary_group(channel, members, visits, previous, section_rows,
+                                         {vid: cs for vid, cs in sets.items()
+                                          if cs.channel == channel}, lang))
+    return {"kind": "summary", "region": region, "period": period,
+            "previous_period": period.previous(), "lang": lang, "groups": groups,
+            "visits": len(visits), "score": _mean(v["score"] for v in visits),
+            "stores": len(stores)}
+
+
+def _summary_group(channel, stores, visits, previous, section_rows, sets, lang) -> dict:
+    """One channel's ranking and section matrix."""
+    cat = Catalogue.build(sets, lang)
+    store_of = {v["id"]: v["store_id"] for v in visits}
+    ids = {s["id"] for s in stores}
+    cells: dict[tuple[int, str], list[float]] = {}
+    for r in section_rows:
+        if store_of.get(r["visit_id"]) in ids:
+            cells.setdefault((store_of[r["visit_id"]], r["section_key"]), []).append(r["score"])
+    ranked = []
+    for s in stores:
+        own = [v for v in visits if v["store_id"] == s["id"]]
+        before = [v for v in previous if v["store_id"] == s["id"]]
+        score = _mean(v["score"] for v in own)
+        ranked.append({"store": s, "score": score, "visits": len(own),
+                       "passed": sum(bool(v["passed"]) for v in own),
+                       "knocked_out": sum(bool(v["knocked_out"]) for v in own),
+                       "change": _diff(score, _mean(v["score"] for v in before)),
+                       "sections": [_mean(cells.get((s["id"], k), []))
+                                    for k in cat.section_order]})
+    ranked.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["store"]["code"]))
+    for i, r in enumerate(ranked, 1):
+        r["rank"] = i if r["score"] is not None else None
+    all_visits = [v for v in visits if v["store_id"] in ids]
+    averages = [_mean(x for (sid, k), xs in cells.items() if k == key for x in xs)
+                for key in cat.section_order]
+    return {"channel": channel, "stores": ranked,
+            "sections": [cat.sections[k] for k in cat.section_order],
+            "averages": averages, "score": _mean(v["score"] for v in all_visits),
+            "visits": len(all_visits)}
+
+
+# ---------------------------------------------------------------- the manager's portal
+
+
+def recent_scores(db: Database, store_ids: list[int], count: int = 6) -> dict[int, list[dict]]:
+    """The last `count` published visits (day, score) of each store, oldest first; one query."""
+    if not store_ids:
+        return {}
+    marks = ",".join("?" * len(store_ids))
+    rows = db.query(
+        f"""SELECT store_id, day, score FROM (
+              SELECT v.store_id, {VISIT_DAY} AS day, v.score, ROW_NUMBER() OVER (
+                PARTITION BY v.store_id ORDER BY {VISIT_DAY} DESC, v.id DESC) AS n
+              FROM visits v WHERE v.status = 'published' AND v.store_id IN ({marks}))
+            WHERE n <= ? ORDER BY store_id, day, n DESC""",  # noqa: S608
+        [*store_ids, count],
+    )
+    out: dict[int, list[dict]] = {sid: [] for sid in store_ids}
+    for r in rows:
+        out[r["store_id"]].append({"day": r["day"], "score": r["score"]})
+    return out
+
+
+def monthly_trend(db: Database, store: dict, period: Period, months: int = 12) -> list[dict]:
+    """Monthly mean score of the store, its region and the chain, for the portal's chart."""
+    return _trend(db, store, period, months)

@@ -1,0 +1,250 @@
+"""Report HTML (a Jinja environment of its own over templates/report/) -> PDF, with a file cache.
+
+The HTML is self-contained (charts and photos as data: URIs), so turning it into a PDF needs
+neither the database nor the uploads: a background worker can take over html_to_pdf() as is.
+The stylesheet is parsed once per process; fonts come from fontconfig by family name
+(DejaVu Sans: Polish and Cyrillic in one compact family).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from PIL import Image, UnidentifiedImageError
+from sqlite_utils import Database
+
+from reports import aggregate, charts, text
+from reports.aggregate import Period
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates" / "report"
+TRANSLATIONS = ROOT / "translations"
+# Part of every cache key: bump it when a template or the figures change, and old files go stale.
+LAYOUT_VERSION = "2"
+THUMB_PX = 360
+
+
+@lru_cache(maxsize=8)
+def translations(lang: str) -> NullTranslations:
+    """The compiled messages of a language (none yet: English text stays as written)."""
+    if TRANSLATIONS.exists():
+        return Translations.load(str(TRANSLATIONS), [lang])
+    return NullTranslations()
+
+
+@lru_cache(maxsize=8)
+def environment(lang: str) -> Environment:
+    """A Jinja environment for one language, with gettext and the report's helpers."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)
+    gettext = translations(lang).gettext
+    env.globals.update(
+        lang=lang,
+        score=lambda s: text.score_text(s, lang),
+        change=lambda c: text.change_text(c, lang),
+        day=lambda d, fmt="medium": text.date_text(d, lang, fmt),
+        answer=lambda a: text.answer_text(a["criterion"], a["value"], a["na"], lang, gettext),
+        colour=charts.score_colour,
+    )
+    return env
+
+
+@lru_cache(maxsize=1)
+def stylesheet():
+    """The report CSS, parsed once per process (parsing costs more than it looks)."""
+    from weasyprint import CSS
+
+    return CSS(filename=str(TEMPLATES / "report.css"))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Lay out and draw the report: A4, tagged (PDF/UA structure), title and language set."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=str(TEMPLATES)).render(
+        stylesheets=[stylesheet()], pdf_tags=True)
+    return document.write_pdf(pdf_tags=True, pdf_variant="pdf/ua-1")
+
+
+# ---------------------------------------------------------------- HTML of each report
+
+
+def _month_label(month: str, lang: str) -> str:
+    """'2026-03' as a short month name with the year, e.g. "Mar 26"."""
+    return text.date_text(month + "-01", lang, "MMM yy")
+
+
+def _trend_svg(data: dict, _: Callable[[str], str]) -> str:
+    """The score-over-time chart of a store report, as a data: URI."""
+    trend, lang, period = data["trend"], data["lang"], data["period"]
+    months = [t["month"] for t in trend]
+    first = period.start.isoformat()[:7]
+    start = next((i for i, m in enumerate(months) if m >= first), 0)
+    svg = charts.trend_chart(
+        [_month_label(m, lang) for m in months],
+        [(_("This store"), [t["store"] for t in trend], charts.BRAND),
+         (_("Region average"), [t["region"] for t in trend], charts.REGION),
+         (_("Chain average"), [t["chain"] for t in trend], charts.CHAIN)],
+        highlight=(start, len(months) - 1), pass_mark=data["summary"]["pass_mark"],
+        title=_("Score by month, last 12 months"),
+    )
+    return charts.data_uri(svg)
+
+
+def _sections_svg(data: dict, _: Callable[[str], str]) -> str:
+    """The section comparison chart of a store report, as a data: URI."""
+    rows = [(s["title"], s["store"], s["region"], s["chain"]) for s in data["sections"]]
+    svg = charts.section_bars(rows, (_("This store"), _("Region average"), _("Chain average")),
+                              title=_("Section scores against region and chain"),
+                              pass_mark=data["summary"]["pass_mark"])
+    return charts.data_uri(svg)
+
+
+def thumbnail_uri(path: Path, size: int = THUMB_PX) -> str | None:
+    """A photo file downscaled to a JPEG data: URI; None if the file is missing or unreadable."""
+    try:
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+            image.thumbnail((size, size))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=70, optimize=True)
+    except (OSError, UnidentifiedImageError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _attach_photos(visits: list[dict], upload_dir: str | Path | None) -> None:
+    """Give every photo row of the visits a `src` (None when its file is not there)."""
+    folder = Path(upload_dir) if upload_dir else None
+    for visit in visits:
+        rows = list(visit["photos"])
+        for section in visit["sections"]:
+            for a in section["answers"]:
+                rows.extend(a["photos"])
+        for p in rows:
+            # Only the base name: a stored name must never reach outside the uploads folder.
+            p["src"] = thumbnail_uri(folder / Path(p["filename"]).name) if folder else None
+
+
+def store_html(data: dict, upload_dir: str | Path | None = None) -> str:
+    """The store report's self-contained HTML."""
+    env = environment(data["lang"])
+    _ = translations(data["lang"]).gettext
+    _attach_photos(data["visits"], upload_dir)
+    charts_ = {}
+    if data["visits"]:
+        charts_ = {"trend": _trend_svg(data, _), "sections": _sections_svg(data, _)}
+    return env.get_template("store.html").render(
+        r=data, charts=charts_, generated=datetime.now(UTC).date())
+
+
+def visit_html(data: dict, upload_dir: str | Path | None = None) -> str:
+    """One visit's self-contained HTML."""
+    _attach_photos([data["visit"]], upload_dir)
+    return environment(data["lang"]).get_template("visit.html").render(
+        r=data, generated=datetime.now(UTC).date())
+
+
+def summary_html(data: dict) -> str:
+    """A region's or the chain's summary HTML."""
+    return environment(data["lang"]).get_template("summary.html").render(
+        r=data, generated=datetime.now(UTC).date())
+
+
+# ---------------------------------------------------------------- the cache
+
+
+def _cached(report_dir: str | Path, name: str, key: str, build: Callable[[], bytes]) -> Path:
+    """The PDF for `key` from the cache, or built, written atomically and kept.
+
+    Older files of the same report (same `name`, other key) are removed: they can never be
+    served again, because the key changes whenever the report's data does.
+    """
+    folder = Path(report_dir)
+    digest = hashlib.sha256(f"{LAYOUT_VERSION}|{key}".encode()).hexdigest()[:20]
+    path = folder / f"{name}-{digest}.pdf"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    pdf = build()
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
+    with os.fdopen(fd, "wb") as f:
+        f.write(pdf)
+    os.replace(tmp, path)
+    for old in folder.glob(f"{name}-*.pdf"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def safe_name(code: str) -> str:
+    """A store code as part of a file name."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in code)
+
+
+def store_pdf(db: Database, store_id: int, period: Period, lang: str, *,
+              report_dir: str | Path, upload_dir: str | Path | None = None) -> Path:
+    """The store's report for the period: cached until a visit of the store changes."""
+    store = db["stores"].get(store_id)
+    # The store's own row is in the key too: a renamed store must not get yesterday's cover.
+    key = f"store|{store_id}|{period.start}|{period.end}|{lang}|{sorted(store.items())}|" \
+          f"{aggregate.store_fingerprint(db, store_id)}"
+
+    def build() -> bytes:
+        data = aggregate.store_report(db, store_id, period, lang)
+        return html_to_pdf(store_html(data, upload_dir))
+
+    name = f"store-{safe_name(store['code'])}-{period.start}-{period.end}-{lang}"
+    return _cached(report_dir, name, key, build)
+
+
+def visit_pdf(db: Database, visit_id: int, lang: str, *, report_dir: str | Path,
+              upload_dir: str | Path | None = None) -> Path | None:
+    """One published visit's report (cached on the visit's last change); None if unpublished."""
+    row = db.execute(
+        """SELECT v.updated_at, (SELECT MAX(id) FROM visit_log WHERE visit_id = v.id)
+           FROM visits v WHERE v.id = ? AND v.status = 'published'""", [visit_id]).fetchone()
+    if row is None:
+        return None
+
+    def build() -> bytes:
+        return html_to_pdf(visit_html(aggregate.visit_report(db, visit_id, lang), upload_dir))
+
+    return _cached(report_dir, f"visit-{visit_id}-{lang}", f"visit|{visit_id}|{lang}|{row}",
+                   build)
+
+
+def summary_pdf(db: Database, period: Period, lang: str, *, report_dir: str | Path,
+                region: str | None = None) -> Path:
+    """A region's (or with region None, the chain's) summary, cached on all published visits."""
+    row = db.execute(
+        """SELECT COUNT(*), MAX(updated_at), TOTAL(id), TOTAL(score),
+                  (SELECT MAX(id) FROM visit_log), (SELECT COUNT(*) FROM stores),
+                  (SELECT TOTAL(archived) FROM stores)
+           FROM visits WHERE status = 'published'""").fetchone()
+    scope = region or "chain"
+    key = f"summary|{scope}|{period.start}|{period.end}|{lang}|{row}"
+
+    def build() -> bytes:
+        return html_to_pdf(summary_html(aggregate.summary_report(db, period, lang, region)))
+
+    name = f"summary-{hashlib.sha256(scope.encode()).hexdigest()[:8]}-{period.start}-" \
+           f"{period.end}-{lang}"
+    return _cached(report_dir, name, key, build)

@@ -1,0 +1,361 @@
+// The field app on top of plain server forms: autosave, stopwatch, counter, "now" buttons,
+// photos kept on the phone, the offline start and submission, and the service worker.
+import { load, newId, photosOf, putPhoto, unsent, update, visitIds } from './store.js';
+import { flush, startSending } from './sync.js';
+
+document.documentElement.classList.add('js');
+const root = document.querySelector('[data-field-app]');
+const msgEl = document.querySelector('[data-messages]');
+const msg = (name) => (msgEl && msgEl.dataset[name]) || name;
+const app = root && { uid: root.dataset.user, vid: root.dataset.visit, home: root.dataset.home };
+const $ = (sel, el = document) => el.querySelector(sel);
+const $$ = (sel, el = document) => [...el.querySelectorAll(sel)];
+
+function status(text, kind = '') {
+  const el = $('[data-sync]');
+  if (el) { el.textContent = text; el.dataset.kind = kind; }
+}
+
+function keep(change) {
+  try {
+    return update(app.uid, app.vid, change);
+  } catch (e) {
+    status(msg('storageFull'), 'error');
+    throw e;
+  }
+}
+
+function showState() {
+  if (!app.vid) return indexBadges();
+  const rec = load(app.uid, app.vid);
+  if (root.dataset.summary !== undefined) summaryState(rec);
+  if (rec.state === 'sent') return status(`✓ ${msg('sent')}`, 'sent');
+  if (rec.message) return status(`${msg('refused')} ${rec.message}`, 'error');
+  if (rec.submit) return status(navigator.onLine ? msg('sending') : msg('queued'), 'queued');
+  if (unsent(rec)) return status(navigator.onLine ? msg('savedLocal') : msg('offline'), 'local');
+  if (rec.rev) status(msg('savedServer'), 'saved');
+}
+
+function indexBadges() {
+  for (const row of $$('[data-visit-row]')) {
+    const rec = load(app.uid, row.dataset.visitRow);
+    const badge = $('[data-queue-badge]', row);
+    const text = rec.state === 'sent' ? `✓ ${msg('sent')}` : rec.submit ? msg('waiting')
+      : unsent(rec) ? msg('onPhone') : '';
+    badge.hidden = !text;
+    badge.textContent = text;
+    badge.dataset.kind = rec.state === 'sent' ? 'sent' : 'local';
+  }
+}
+
+let timer = null;
+function soon() {
+  clearTimeout(timer);
+  timer = setTimeout(() => flush(app), 1500);
+}
+
+// ---------------------------------------------------------------- the checklist form
+const form = $('[data-checklist]');
+
+function fieldsOf(fieldset) {
+  const out = {};
+  for (const el of $$('input[name], textarea[name], select[name]', fieldset)) {
+    if (el.type === 'file' || el.type === 'hidden') continue;
+    if (el.type === 'radio') { if (!(el.name in out) || el.checked) out[el.name] = el.checked ? el.value : ''; }
+    else if (el.type === 'checkbox') out[el.name] = el.checked ? '1' : '';
+    else out[el.name] = el.value;
+  }
+  return out;
+}
+
+function restore(fields) {
+  for (const [name, value] of Object.entries(fields)) {
+    for (const el of $$(`[name="${CSS.escape(name)}"]`, form)) {
+      if (el.type === 'radio') el.checked = el.value === value;
+      else if (el.type === 'checkbox') el.checked = value === '1';
+      else if (el.type !== 'file') el.value = value;
+    }
+  }
+  for (const d of $$('details.comment', form)) if ($('textarea', d).value) d.open = true;
+}
+
+function remember(fieldset) {
+  const fields = fieldsOf(fieldset);
+  keep((rec) => { Object.assign(rec.fields, fields, { tz: String(-new Date().getTimezoneOffset()) }); rec.rev += 1; });
+  showState();
+  soon();
+}
+
+function setupChecklist() {
+  const rec = load(app.uid, app.vid);
+  const hint = $('[data-start-hint]');
+  if (hint && (rec.start || rec.rev)) hint.hidden = true;  // a page cached before the start
+  restore(rec.fields);
+  $('[data-tz]').value = String(-new Date().getTimezoneOffset());
+  const changed = (e) => { const fs = e.target.closest('fieldset.q'); if (fs) remember(fs); };
+  form.addEventListener('input', changed);
+  form.addEventListener('change', changed);
+  form.addEventListener('submit', (e) => {
+    const go = e.submitter && e.submitter.dataset.go;
+    if (!go) return;  // "Remove photo" and the like stay plain form posts
+    e.preventDefault();
+    for (const fs of $$('fieldset.q', form)) remember(fs);
+    location.href = go;
+  });
+  $$('[data-stopwatch]').forEach(stopwatch);
+  $$('[data-counter]').forEach(counter);
+  $$('[data-now]').forEach((b) => b.addEventListener('click', () => {
+    const input = $(`[name="${CSS.escape(b.dataset.now)}"]`, form);
+    const d = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
+    input.value = d.toISOString().slice(0, 16);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }));
+  $$('[data-photo-input]').forEach(photoInput);
+  showPhotos();
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+const clock = (s) => `${Math.floor(s / 60)}:${pad(Math.floor(s % 60))}`;
+
+// The stopwatch survives a reload: its start time is kept with the visit's record.
+function stopwatch(el) {
+  const key = el.dataset.stopwatch;
+  const out = $('[data-sw-time]', el);
+  const [startB, stopB, resetB] = [$('[data-sw-start]', el), $('[data-sw-stop]', el), $('[data-sw-reset]', el)];
+  const min = $(`[name="a-${key}-min"]`, form);
+  const sec = $(`[name="a-${key}-sec"]`, form);
+  let tick = null;
+  const state = () => load(app.uid, app.vid).sw[key] || { since: null, acc: 0 };
+  const seconds = (s) => s.acc + (s.since ? (Date.now() - s.since) / 1000 : 0);
+  const draw = () => {
+    const s = state();
+    out.textContent = clock(seconds(s));
+    startB.disabled = !!s.since;
+    stopB.disabled = !s.since;
+    el.classList.toggle('running', !!s.since);
+  };
+  const run = () => { clearInterval(tick); tick = setInterval(draw, 250); draw(); };
+  startB.addEventListener('click', () => {
+    keep((r) => { const s = r.sw[key] || { acc: 0 }; r.sw[key] = { since: Date.now(), acc: s.acc || 0 }; });
+    run();
+  });
+  stopB.addEventListener('click', () => {
+    let total = 0;
+    keep((r) => { const s = r.sw[key]; total = Math.round(seconds(s)); r.sw[key] = { since: null, acc: total }; });
+    clearInterval(tick);
+    min.value = String(Math.floor(total / 60));
+    sec.value = String(total % 60);
+    min.dispatchEvent(new Event('input', { bubbles: true }));
+    draw();
+  });
+  resetB.addEventListener('click', () => {
+    keep((r) => { r.sw[key] = { since: null, acc: 0 }; });
+    clearInterval(tick);
+    draw();
+  });
+  if (state().since) run(); else draw();
+}
+
+function counter(el) {
+  const input = $('input', el);
+  for (const b of $$('[data-step]', el)) {
+    b.addEventListener('click', () => {
+      const now = parseInt(input.value || '0', 10) || 0;
+      input.value = String(Math.max(0, now + Number(b.dataset.step)));
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  }
+}
+
+// ---------------------------------------------------------------- photos
+const MAX_SIDE = 1600;
+
+async function downscale(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.85));
+}
+
+function photoInput(input) {
+  input.addEventListener('change', async () => {
+    for (const file of input.files) {
+      let blob;
+      try { blob = await downscale(file); } catch (e) { status(msg('notImage'), 'error'); continue; }
+      const photo = { id: newId(), uid: app.uid, vid: app.vid, key: input.dataset.photoInput, blob, sent: false };
+      try { await putPhoto(photo); } catch (e) { status(msg('storageFull'), 'error'); continue; }
+      keep((r) => { r.rev += 1; });
+    }
+    input.value = '';
+    await showPhotos();
+    showState();
+    soon();
+  });
+}
+
+async function showPhotos() {
+  for (const p of await photosOf(app.uid, app.vid)) {
+    const list = $(`[data-thumbs="${CSS.escape(p.key)}"]`);
+    if (!list) continue;
+    let li = $(`[data-photo-client="${CSS.escape(p.id)}"]`, list);
+    if (!li) {
+      li = document.createElement('li');
+      li.dataset.photoClient = p.id;
+      const img = document.createElement('img');
+      img.width = 96; img.height = 96; img.alt = '';
+      img.src = p.blob ? URL.createObjectURL(p.blob) : p.url;
+      li.append(img, document.createElement('span'));
+      list.append(li);
+    }
+    const note = $('span', li);
+    if (note) note.textContent = p.error ? `${msg('refused')} ${p.error}` : p.sent ? `✓ ${msg('sent')}` : msg('onPhone');
+  }
+}
+document.addEventListener('audit:photo', () => form && showPhotos());
+
+// ---------------------------------------------------------------- start, end, summary, submit
+function position() {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) return resolve({});
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy }),
+      () => resolve({}), { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  });
+}
+
+function setupStart(startForm) {
+  const rec = load(app.uid, app.vid);
+  const first = root.dataset.offlineUrls.split(' ').find((u) => u.includes('/sections/1'));
+  if (rec.start) {
+    startForm.hidden = true;
+    $('[data-continue]').hidden = false;
+    status(msg('startedOffline'), 'local');
+    return;
+  }
+  startForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('[data-start]', startForm).disabled = true;
+    const body = { started_at: new Date().toISOString() };
+    if (root.dataset.channel === 'physical') Object.assign(body, await position());
+    else {
+      body.online_url = startForm.elements.online_url.value;
+      body.online_channel = startForm.elements.online_channel.value;
+    }
+    keep((r) => { r.start = body; });
+    await Promise.race([flush(app), new Promise((ok) => setTimeout(ok, 3000))]);
+    location.href = first;
+  });
+}
+
+function hasAnswer(fields, key, type) {
+  if (fields[`na-${key}`] === '1') return true;
+  if (type === 'duration') return !!(fields[`a-${key}-min`] || fields[`a-${key}-sec`]);
+  if (type === 'interval') return !!fields[`a-${key}-from`];
+  return !!fields[`a-${key}`];
+}
+
+async function missingNow() {
+  const rec = load(app.uid, app.vid);
+  const photos = await photosOf(app.uid, app.vid);
+  const known = (key) => [`a-${key}`, `a-${key}-min`, `a-${key}-from`, `na-${key}`].some((n) => n in rec.fields);
+  let missing = 0;
+  for (const li of $$('[data-req]')) {
+    const { req: key, type } = li.dataset;
+    const answered = photos.some((p) => p.key === key) ||
+      (known(key) ? hasAnswer(rec.fields, key, type) : 'serverAnswered' in li.dataset);
+    li.hidden = answered;
+    if (!answered) missing += 1;
+  }
+  $('[data-all-done]').hidden = missing > 0;
+  return missing;
+}
+
+function summaryState(rec) {
+  const note = $('[data-score-note]');
+  if (note && unsent(rec) && rec.state !== 'sent') note.textContent = msg('scoreStale');
+  if (rec.state === 'sent') {
+    for (const f of $$('[data-end-form], [data-submit-form]')) f.hidden = true;
+    $('[data-after-sent]').hidden = false;
+  }
+}
+
+function setupSummary() {
+  missingNow();
+  const endForm = $('[data-end-form]');
+  if (endForm) {
+    if (load(app.uid, app.vid).endedAt) { $('button', endForm).hidden = true; $('[data-ended-note]', endForm).hidden = false; }
+    endForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      keep((r) => { r.endedAt = r.endedAt || new Date().toISOString(); });
+      $('button', endForm).hidden = true;
+      $('[data-ended-note]', endForm).hidden = false;
+      soon();
+    });
+  }
+  const submitForm = $('[data-submit-form]');
+  submitForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (load(app.uid, app.vid).submit) return;  // a second tap: the first is on its way
+    if (await missingNow()) { status(msg('missing'), 'error'); $('[data-missing-list]').scrollIntoView(); return; }
+    keep((r) => {
+      r.submit = r.submit || { uuid: submitForm.elements.uuid.value || newId(), at: new Date().toISOString() };
+      r.endedAt = r.endedAt || r.submit.at;
+      r.message = '';
+      r.state = '';
+    });
+    $('[data-submit-button]').disabled = true;
+    showState();
+    await flush(app);
+    showState();
+  });
+  if (load(app.uid, app.vid).submit) $('[data-submit-button]').disabled = true;
+}
+
+// ---------------------------------------------------------------- logout, service worker
+function guardLogout() {
+  const logout = $('form[data-logout]');
+  if (!logout) return;
+  logout.addEventListener('submit', (e) => {
+    const pending = visitIds(app.uid).some((vid) => unsent(load(app.uid, vid)));
+    // Nothing is deleted either way: the drafts belong to this user and wait for their next login.
+    if (pending && !window.confirm(msg('logoutWarning'))) { e.preventDefault(); return; }
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: 'forget-pages' });
+    }
+  });
+}
+
+async function setupWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    await navigator.serviceWorker.register(root.dataset.sw, { scope: app.home });
+    const reg = await navigator.serviceWorker.ready;
+    const urls = (root.dataset.offlineUrls || app.home).split(' ');
+    if (!navigator.onLine || !reg.active) return;
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      const ready = $('[data-offline-ready]');
+      if (ready) ready.hidden = false;
+      root.dataset.offline = 'ready';
+    };
+    reg.active.postMessage({ type: 'keep-pages', urls }, [channel.port2]);
+  } catch (e) { /* the app works online without a worker */ }
+}
+
+if (app) {
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  guardLogout();
+  if (form) setupChecklist();
+  const startForm = $('[data-start-form]');
+  if (startForm) setupStart(startForm);
+  if (root.dataset.summary !== undefined) setupSummary();
+  document.addEventListener('audit:synced', showState);
+  window.addEventListener('offline', showState);
+  showState();
+  startSending(app);
+  setupWorker();
+}

@@ -1,0 +1,108 @@
+"""The manager's portal: own stores only, published visits only, never the shopper."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from conftest import make_store, make_user, make_visit
+from pypdf import PdfReader
+
+SHOPPER = "Zofia Tajemnicza"
+
+
+@pytest.fixture
+def stores(db, people):
+    """'manager' has OWN-2 (two published visits, one submitted); 'manager2' has THEIRS-1."""
+    shopper = make_user(db, "shopper", "zofia@example.com", name=SHOPPER)
+    own = make_store(db, "OWN-2", name="Own Store")
+    theirs = make_store(db, "THEIRS-1", name="Their Store")
+    db["store_managers"].insert({"store_id": own, "user_id": people["manager"]})
+    db["store_managers"].insert({"store_id": theirs, "user_id": people["manager2"]})
+    ans = {"greeted_on_entry": True, "served_at_all": True, "friendliness": 4}
+    v1 = make_visit(db, own, shopper, "published", answers=ans,
+                    started_at="2026-09-01T10:00:00+00:00")
+    v2 = make_visit(db, own, shopper, "published", answers={**ans, "friendliness": 2},
+                    started_at="2026-10-01T10:00:00+00:00")
+    hidden = make_visit(db, own, shopper, "submitted", answers=ans,
+                        started_at="2026-10-05T10:00:00+00:00")
+    other = make_visit(db, theirs, shopper, "published", answers=ans,
+                       started_at="2026-10-01T10:00:00+00:00")
+    return {"own": own, "theirs": theirs, "visits": [v1, v2], "hidden": hidden, "other": other}
+
+
+def test_index_lists_own_stores_with_score_trend_and_last_visit(login, stores):
+    page = login("manager").get("/manager/").text
+    assert "OWN-2" in page and "THEIRS-1" not in page
+    assert "<svg" in page and "Oct 1, 2026" in page and "trend-down" in page
+    assert SHOPPER not in page
+
+
+def test_store_page_shows_published_visits_and_one_tap_reports(login, stores):
+    page = login("manager").get(f"/manager/stores/{stores['own']}").text
+    assert page.count("/report.pdf") >= 4
+    assert f"/manager/visits/{stores['visits'][0]}/report.pdf" in page
+    assert f"/manager/visits/{stores['hidden']}/" not in page
+    assert SHOPPER not in page
+
+
+def test_manager_cannot_see_other_managers_store(login, stores):
+    client = login("manager")
+    assert client.get(f"/manager/stores/{stores['theirs']}").status_code == 403
+    assert client.get(f"/manager/stores/{stores['theirs']}/report.pdf").status_code == 403
+    assert client.get(f"/manager/visits/{stores['other']}/report.pdf").status_code == 403
+    assert client.get(f"/manager/answers.csv?store_id={stores['theirs']}").status_code == 403
+    assert client.get("/manager/stores/99999").status_code == 404
+
+
+def test_manager_cannot_download_unpublished_visit(login, stores):
+    response = login("manager").get(f"/manager/visits/{stores['hidden']}/report.pdf")
+    assert response.status_code == 404
+
+
+def test_store_report_downloads_a_pdf_without_shopper(login, stores):
+    response = login("manager").get(
+        f"/manager/stores/{stores['own']}/report.pdf?start=2026-08-01&end=2026-10-31")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Own Store" in text and "OWN-2" in text and SHOPPER not in text
+    assert "October 5, 2026" not in text  # the submitted visit is not in the report
+
+
+def test_visit_report_is_a_pdf_of_that_visit(login, stores):
+    response = login("manager").get(f"/manager/visits/{stores['visits'][1]}/report.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "OWN-2" in text and "October 1, 2026" in text and SHOPPER not in text
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("start=2026-13-01&end=2026-10-31", "From: give a date as YYYY-MM-DD."),
+    ("start=2026-01-01&end=tomorrow", "To: give a date as YYYY-MM-DD."),
+    ("start=2026-11-01&end=2026-10-31", "The start of the period is after its end."),
+])
+def test_bad_period_is_400_with_a_message(login, stores, query, message):
+    client = login("manager")
+    for url in (f"/manager/stores/{stores['own']}/report.pdf?{query}",
+                f"/manager/answers.csv?{query}"):
+        response = client.get(url)
+        assert response.status_code == 400 and message in response.text
+
+
+def test_csv_has_only_own_published_answers_without_shopper(login, stores):
+    response = login("manager").get("/manager/answers.csv?start=2026-01-01&end=2026-12-31")
+    body = response.text
+    assert response.mimetype == "text/csv"
+    assert "OWN-2" in body and "THEIRS-1" not in body and SHOPPER not in body
+    refs = {line.split(",")[3] for line in body.splitlines()[1:]}
+    assert refs == {f"OWN-2-{v}" for v in stores["visits"]}
+
+
+def test_admin_gets_chain_summary_and_all_stores_csv(login, stores):
+    client = login("plain_admin")
+    response = client.get("/admin/reports/summary.pdf?start=2026-01-01&end=2026-12-31")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "OWN-2" in text and "THEIRS-1" in text and SHOPPER not in text
+    body = client.get("/admin/reports/answers.csv?start=2026-01-01&end=2026-12-31").text
+    assert "THEIRS-1" in body and SHOPPER not in body
+    assert client.get("/admin/reports/summary.pdf?region=Nowhere").status_code == 404
