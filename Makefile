@@ -10,9 +10,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: WeasyPrint's Pango/HarfBuzz, the DejaVu fonts (Polish and Cyrillic), pdftoppm,
 # Chromium for the browser tests.
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+# redis-server: the test that spreads renders over two workers on a Redis queue.
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium redis-server
 
-.PHONY: run test lint bench clean debs-run debs-test i18n translations
+.PHONY: run worker test lint bench clean debs-run debs-test i18n translations
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -41,26 +42,45 @@ debs-test:
 # Compile the message catalogues (the .mo files are built, not committed).
 translations: $(VENV)/.installed
 	@if ls audit/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -q -d audit/translations; fi
+	  $(BIN)/pybabel -q compile -d audit/translations; fi
 
 # Extract every wrapped string and update the catalogues; then translate the new entries.
+# babel.cfg's patterns are relative to the folder scanned, so scan "." (hidden folders are skipped).
+# No fuzzy matching: a new or changed text arrives empty, and tests/test_translations.py names it.
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o audit/translations/messages.pot audit reports templates
+	@mkdir -p audit/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -c TRANSLATORS: \
+	  --sort-by-file \
+	  -o audit/translations/messages.pot .
 	@for lang in pl ru; do \
 	  if [ -f audit/translations/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update -q -i audit/translations/messages.pot -d audit/translations -l $$lang; \
-	  else $(BIN)/pybabel init -q -i audit/translations/messages.pot -d audit/translations -l $$lang; fi; \
+	    $(BIN)/pybabel -q update -N --ignore-obsolete -i audit/translations/messages.pot \
+	      -d audit/translations -l $$lang; \
+	  else $(BIN)/pybabel -q init -i audit/translations/messages.pot -d audit/translations -l $$lang; fi; \
 	done
 
 run: debs-run $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Open http://$(HOST):$(PORT) and log in with one of the logins above."
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# The render worker runs beside the web app and stops with it (Ctrl-C or an error).
+	@$(BIN)/python -m reports.worker -q & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Render workers only (one process per core): on a render machine, with AUDIT_REDIS_URL set.
+worker: debs-run $(VENV)/.installed
+	$(BIN)/python -m reports.worker
 
 test: debs-test $(VENV)/.installed translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n auto -q
+
+# Benchmarks at scale (not part of `make test`): 1,000 stores, 100,000 visits, PDFs, bulk
+# reports, the portal's queries, 50 shoppers on gunicorn (60 s; BENCH_FULL=1 for 5 min).
+bench: debs-test $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m tests.benchmarks
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -42,6 +42,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         BABEL_DEFAULT_LOCALE="en",
         REVISIT_DAYS=int(os.environ.get("AUDIT_REVISIT_DAYS", "90")),
         FAR_START_METRES=int(os.environ.get("AUDIT_FAR_START_METRES", "1000")),
+        # The shoppers' time zone: times typed without the phone's script are read in it, and
+        # pages show times in it. With the script, the phone sends its own UTC offset.
+        TIMEZONE=os.environ.get("AUDIT_TIMEZONE", "Europe/Warsaw"),
         # A shopper may fill a form offline for hours; the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
         # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are trusted

@@ -16,8 +16,8 @@ from audit.criteria_store import current_version_id, freeze, load_builtin_sets, 
 from audit.db import open_db
 from audit.users import create_user
 from audit.visit_scores import rescore
-from criteria.model import Criterion
-from criteria.scoring import NA
+from criteria.model import CriteriaSet, Criterion
+from criteria.scoring import NA, score_visit
 
 PASSWORDS = {
     "admin@demo.example.com": "demo-admin-2026",
@@ -71,6 +71,12 @@ COMMENTS = [
     "Obsługa bardzo uprzejma, szybka odpowiedź.",
 ]
 
+# The scaled data set (--stores/--visits): regions the generated stores are spread over.
+REGIONS = ["Mazowieckie", "Małopolskie", "Śląskie", "Wielkopolskie", "Dolnośląskie", "Łódzkie",
+           "Pomorskie", "Lubelskie", "Podkarpackie", "Kujawsko-Pomorskie", "Zachodniopomorskie",
+           "Warmińsko-Mazurskie", "Świętokrzyskie", "Podlaskie", "Lubuskie", "Opolskie"]
+BATCH_VISITS = 5000  # visits per executemany batch (about 160,000 answer rows)
+
 
 @dataclass
 class DemoOptions:
@@ -79,6 +85,8 @@ class DemoOptions:
     seed: int = 1
     months: int = 6
     visits_per_month: int = 2
+    stores: int | None = None  # set (with visits): the scaled data set instead of the demo
+    visits: int | None = None
 
 
 def is_empty(db: Database) -> bool:
@@ -205,7 +213,10 @@ def _scheduled(db, store, shopper_id, version_id, today, admin_id) -> None:
 
 def answer_value(c: Criterion, quality: float, start: datetime, rng: random.Random) -> object:
     """A plausible answer: a better store (higher quality) answers better more often."""
-    good = rng.random() < quality
+    # Knock-outs (rudeness, nobody served, overcharging) are rare even in weak stores: one in
+    # a few dozen visits, not one in three, or every report would be a wall of auto-fails.
+    failure = (1 - quality) * (0.12 if c.knockout else 1)
+    good = rng.random() >= failure
     if c.na_allowed and rng.random() < 0.08:
         return NA
     if c.type == "yes_no":
@@ -234,10 +245,145 @@ def _banded_value(c: Criterion, good: bool, rng: random.Random) -> int:
     return rng.randint(int(limits[0]) + 1, max(int(limits[0]) + 1, int(top * 1.5)))
 
 
+# ---------------------------------------------------------------- the scaled data set
+
+
+def generate_scaled(db: Database, options: DemoOptions, today: date | None = None) -> dict:
+    """Many stores and published visits, fast: one transaction, executemany in big batches.
+
+    Each store gets one visit a month going back from last month (100 visits per store span
+    about eight years), so a store's report for a year covers 12 visits. Scores are computed in
+    Python with criteria.scoring and inserted with the rows, instead of rescoring each visit.
+    """
+    today = today or date.today()
+    rng = random.Random(options.seed)
+    load_builtin_sets(db)
+    store_count, visit_count = options.stores or 1, options.visits or 0
+    with db.atomic():
+        people = {email: create_user(db, email=email, name=name, role=role,
+                                     password=PASSWORDS[email], is_reviewer=role == "admin")
+                  for email, name, role in PEOPLE}
+        stores = _scaled_stores(db, people, store_count, rng)
+        shoppers = [people[e] for e, _, r in PEOPLE if r == "shopper"]
+        versions = {"physical": current_version_id(db, "physical-store"),
+                    "online": current_version_id(db, "online-shop")}
+        sets = {channel: version_set(db, vid) for channel, vid in versions.items()}
+        first_id = (db.execute("SELECT MAX(id) FROM visits").fetchone()[0] or 0) + 1
+        plan = _scaled_plan(stores, visit_count, today, rng)
+        for start in range(0, len(plan), BATCH_VISITS):
+            batch = plan[start:start + BATCH_VISITS]
+            _insert_batch(db, batch, first_id + start, shoppers, versions, sets,
+                          people["admin@demo.example.com"], rng)
+        for version_id in versions.values():
+            freeze(db, version_id)
+    return {"users": len(people), "stores": len(stores), "visits": len(plan)}
+
+
+def _scaled_stores(db: Database, people: dict, count: int, rng: random.Random) -> list[dict]:
+    """Stores S0001..; every tenth online; Anna manages Mazowieckie, Piotr the Małopolskie ones."""
+    stores = []
+    base = db.execute("SELECT MAX(id) FROM stores").fetchone()[0] or 0
+    for n in range(1, count + 1):
+        region = REGIONS[(n - 1) % len(REGIONS)]
+        online = n % 10 == 0
+        lat, lon = (None, None) if online else (round(rng.uniform(49.5, 54.5), 4),
+                                                round(rng.uniform(14.5, 23.5), 4))
+        stores.append({
+            "id": base + n, "code": f"S{n:04d}",
+            "name": f"{'Sklep online' if online else 'Sklep'} {n:04d}",
+            "channel": "online" if online else "physical", "region": region,
+            "address": None if online else f"ul. Handlowa {n}, {region}",
+            "url": f"https://s{n:04d}.example.pl" if online else None,
+            "latitude": lat, "longitude": lon, "archived": 0,
+            "created_at": "2018-01-05T09:00:00+00:00", "quality": rng.uniform(0.45, 0.97)})
+    db["stores"].insert_all([{k: v for k, v in s.items() if k != "quality"} for s in stores])
+    db["region_managers"].insert({"region": "Mazowieckie",
+                                  "user_id": people["anna.nowak@demo.example.com"]})
+    piotr = people["piotr.wisniewski@demo.example.com"]
+    db["store_managers"].insert_all({"store_id": s["id"], "user_id": piotr}
+                                    for s in stores if s["region"] == "Małopolskie")
+    return stores
+
+
+def _scaled_plan(stores: list[dict], total: int, today: date, rng: random.Random
+                 ) -> list[tuple[dict, date]]:
+    """(store, day) of every visit: the i-th visit of a store is i + 1 months before this one."""
+    per_store, extra = divmod(total, len(stores))
+    first_of_month = today.replace(day=1)
+    plan = []
+    for n, store in enumerate(stores):
+        for i in range(per_store + (n < extra)):
+            year, month = divmod(first_of_month.year * 12 + first_of_month.month - 1 - (i + 1),
+                                 12)
+            plan.append((store, date(year, month + 1, rng.randint(1, 28))))
+    return plan
+
+
+def _insert_batch(db, batch, first_id, shoppers, versions, sets, admin_id, rng) -> None:
+    """Visits, answers and section scores of a batch, each table in one executemany."""
+    visits, answers, sections = [], [], []
+    for offset, (store, day) in enumerate(batch):
+        visit_id = first_id + offset
+        channel = store["channel"]
+        cs = sets[channel]
+        quality = min(0.99, max(0.3, store["quality"] + rng.uniform(-0.1, 0.1)))
+        start = datetime(day.year, day.month, day.day, rng.randint(9, 18), rng.randint(0, 59),
+                         tzinfo=UTC)
+        end = start + (timedelta(minutes=rng.randint(12, 35)) if channel == "physical"
+                       else timedelta(days=rng.randint(5, 9)))
+        given = _scaled_answers(cs, channel, quality, start, rng)
+        result = score_visit(cs, {k: v for k, (v, _s, _c) in given.items()}, channel=channel,
+                             now=end)
+        stamp = lambda t: t.isoformat(timespec="seconds")  # noqa: E731
+        published = stamp(end + timedelta(days=1))
+        visits.append((
+            visit_id, store["id"], rng.choice(shoppers), versions[channel], "published",
+            (day - timedelta(days=3)).isoformat(), (day + timedelta(days=4)).isoformat(),
+            stamp(start), stamp(end), stamp(end), published, published,
+            store["latitude"], store["longitude"], 15.0 if store["latitude"] else None,
+            store["url"], result.score, int(result.passed), int(bool(result.knocked_out)),
+            admin_id, stamp(start - timedelta(days=7)), stamp(end)))
+        for key, (value, section_key, comment) in given.items():
+            c = result.criteria.get(key)
+            counted = c is not None and c.applicable
+            answers.append((
+                visit_id, key, section_key,
+                None if value == NA else json.dumps(value, ensure_ascii=False), int(value == NA),
+                comment, c.points if c else None, c.earned if counted else None,
+                c.possible if counted else None, stamp(end)))
+        sections.extend((visit_id, s.key, s.score, int(s.knocked_out))
+                        for s in result.sections.values())
+    db.conn.executemany(
+        """INSERT INTO visits (id, store_id, shopper_id, version_id, status, window_start,
+             window_end, started_at, ended_at, submitted_at, approved_at, published_at, start_lat,
+             start_lon, start_accuracy, online_url, score, passed, knocked_out, created_by,
+             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+             ?, ?, ?, ?, ?)""", visits)
+    db.conn.executemany(
+        """INSERT INTO answers (visit_id, criterion_key, section_key, value, na, comment, points,
+             earned, possible, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", answers)
+    db.conn.executemany(
+        "INSERT INTO section_scores (visit_id, section_key, score, knocked_out)"
+        " VALUES (?, ?, ?, ?)", sections)
+
+
+def _scaled_answers(cs: CriteriaSet, channel: str, quality: float, start: datetime,
+                    rng: random.Random) -> dict[str, tuple[object, str, str | None]]:
+    """criterion key -> (value, section key, comment) for one visit, photos left out."""
+    given = {}
+    for section in cs.sections:
+        for c in section.criteria:
+            if c.channel not in ("any", channel) or c.type == "photo":
+                continue
+            comment = rng.choice(COMMENTS) if rng.random() < 0.12 else None
+            given[c.key] = (answer_value(c, quality, start, rng), section.key, comment)
+    return given
+
+
 def logins() -> str:
     """The demo logins, for the terminal."""
     lines = ["Demo logins (e-mail / password):"]
-    lines += [f"  {role:8} {email:30} {PASSWORDS[email]}" for email, _n, role in PEOPLE]
+    lines += [f"  {role:8} {email:34} {PASSWORDS[email]}" for email, _n, role in PEOPLE]
     return "\n".join(lines)
 
 
@@ -247,11 +393,19 @@ def logins() -> str:
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when data exists.")
 @click.option("--seed", default=1, show_default=True, help="Random seed, for the same data again.")
 @click.option("--months", default=6, show_default=True, help="Months of published visits.")
-def demo_command(force: bool, if_empty: bool, seed: int, months: int) -> None:
+@click.option("--stores", type=click.IntRange(min=1), default=None,
+              help="Generate this many stores instead of the ten demo stores (benchmarks).")
+@click.option("--visits", type=click.IntRange(min=0), default=None,
+              help="With --stores: published visits in all, one a month per store.")
+def demo_command(force: bool, if_empty: bool, seed: int, months: int, stores: int | None,
+                 visits: int | None) -> None:
     """Fill an empty database with demo users, stores and visits.
 
     Example: flask --app app demo --seed 1
+    At scale (benchmarks): flask --app app demo --stores 1000 --visits 100000 --seed 1
     """
+    if (stores is None) != (visits is None):
+        raise click.UsageError("--stores and --visits go together.")
     db = open_db(current_app.config["DATABASE"])
     try:
         if not is_empty(db):
@@ -266,7 +420,9 @@ def demo_command(force: bool, if_empty: bool, seed: int, months: int) -> None:
                     "and visits with demo data."
                 )
             clear(db)
-        counts = generate(db, DemoOptions(seed=seed, months=months))
+        options = DemoOptions(seed=seed, months=months, stores=stores, visits=visits)
+        counts = (generate_scaled(db, options) if stores is not None
+                  else generate(db, options))
     finally:
         db.close()
     click.echo(f"Demo data: {counts['users']} users, {counts['stores']} stores, "

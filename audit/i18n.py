@@ -15,7 +15,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from audit.auth import safe_next
@@ -23,6 +24,7 @@ from audit.db import get_db
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ru": "Русский"}
+CHANNEL_NAMES = {"physical": _l("physical"), "online": _l("online"), "any": _l("any channel")}
 
 babel = Babel()
 bp = Blueprint("i18n", __name__)
@@ -46,6 +48,19 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def localized(texts: dict | str | None) -> str:
+    """A criteria text ({"en": ..., "pl": ...}) in the request's language, else English."""
+    if not isinstance(texts, dict):
+        return texts or ""
+    lang = str(get_locale() or "en")
+    return texts.get(lang) or texts.get("en", "")
+
+
+def channel_name(channel: str) -> str:
+    """'physical', 'online' or 'any' in the request's language."""
+    return str(CHANNEL_NAMES.get(channel, channel))
+
+
 @bp.route("/language", methods=["POST"])
 def choose_language():
     """Switch the language: stored on the account when logged in, in the session otherwise."""
@@ -65,4 +80,5 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("LANGUAGES", available_languages())
     babel.init_app(app, locale_selector=select_locale)
     app.register_blueprint(bp)
-    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
+    app.jinja_env.globals.update(language_names=LANGUAGE_NAMES, channel_name=channel_name)
+    app.jinja_env.filters["localized"] = localized

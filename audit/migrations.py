@@ -160,3 +160,114 @@ CREATE TABLE visit_log (
 CREATE INDEX visit_log_visit ON visit_log (visit_id)
 """,
     )
+
+
+@migrations()
+def m002_actions(db: Database) -> None:
+    """Action plans: corrective steps per store and their change log.
+
+    visits.watch_keys: criterion keys (space-separated; keys never hold spaces) that a follow-up
+    visit's shopper is asked to watch closely. Whether an action was confirmed is never stored:
+    it is computed from the published answers (reports/actions.py).
+    """
+    _run(
+        db,
+        """
+CREATE TABLE actions (
+    id INTEGER PRIMARY KEY,
+    store_id INTEGER NOT NULL REFERENCES stores (id),
+    criterion_key TEXT,
+    text TEXT NOT NULL,
+    owner TEXT,
+    due_date TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'dropped')),
+    status_note TEXT,
+    done_at TEXT,
+    source_visit_id INTEGER REFERENCES visits (id),
+    created_by INTEGER REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX actions_store ON actions (store_id, status);
+CREATE TABLE action_log (
+    id INTEGER PRIMARY KEY,
+    action_id INTEGER NOT NULL REFERENCES actions (id) ON DELETE CASCADE,
+    user_id INTEGER REFERENCES users (id),
+    at TEXT NOT NULL,
+    change TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    note TEXT
+);
+CREATE INDEX action_log_action ON action_log (action_id);
+ALTER TABLE visits ADD COLUMN watch_keys TEXT NOT NULL DEFAULT ''
+""",
+    )
+
+
+@migrations()
+def m003_jobs(db: Database) -> None:
+    """Background report jobs: a run of many renders (jobs) and one row per report (job_items).
+
+    The web side (or the CLI) updates both from the queue's results in short transactions;
+    the progress page only reads them. params is JSON (start, end, lang, region).
+    """
+    _run(
+        db,
+        """
+CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('store_reports', 'store_report')),
+    params TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'running'
+        CHECK (status IN ('running', 'stalled', 'done', 'cancelled')),
+    message TEXT,
+    started_by INTEGER REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT,
+    driver_until REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_status ON jobs (status, created_at);
+CREATE TABLE job_items (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    store_id INTEGER NOT NULL REFERENCES stores (id),
+    period_start TEXT NOT NULL,
+    period_end TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'queued', 'done', 'failed', 'cancelled')),
+    task_id TEXT,
+    enqueued_at REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    report_file TEXT,
+    finished_at TEXT,
+    UNIQUE (job_id, store_id)
+);
+CREATE INDEX job_items_status ON job_items (job_id, status);
+CREATE INDEX job_items_store ON job_items (store_id, period_start, period_end, status)
+""",
+    )
+
+
+@migrations()
+def m005_bench_indexes(db: Database) -> None:
+    """Indexes the reports need at 100,000 visits (measured by `make bench`).
+
+    Reports select published visits by the day they started, an expression (VISIT_DAY in
+    reports/aggregate.py, which must stay the same text); the covering index on section scores
+    lets the region and chain averages read them without touching the table.
+    """
+    _run(
+        db,
+        """
+CREATE INDEX visits_published_day ON visits
+    (status, substr(COALESCE(started_at, submitted_at), 1, 10), store_id, score);
+CREATE INDEX section_scores_cover ON section_scores (visit_id, section_key, score, knocked_out)
+""",
+    )

@@ -10,9 +10,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from audit import jobs
 from audit.db import open_db
-from reports import aggregate, render
+from reports import aggregate, queue, render
 from reports.aggregate import Period, PeriodError
+from reports.i18n import LANGUAGES
 
 report_cli = AppGroup("report", help="PDF audit reports.")
 DAY = click.DateTime(formats=["%Y-%m-%d"])
@@ -39,7 +41,8 @@ def _period(start: datetime, end: datetime) -> Period:
 @period_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
               help="Where to write the PDF.")
-@click.option("--lang", default="en", show_default=True, help="Language of the report.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the report.")
 def report_store(code: str, start: datetime, end: datetime, output: str, lang: str) -> None:
     """Write one store's PDF audit report for a period.
 
@@ -64,9 +67,16 @@ def report_store(code: str, start: datetime, end: datetime, output: str, lang: s
 @period_options
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for the PDFs (made if missing).")
-@click.option("--lang", default="en", show_default=True, help="Language of the reports.")
-def report_all(start: datetime, end: datetime, out_dir: str, lang: str) -> None:
-    """Write the PDF audit report of every store that is not archived.
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the reports.")
+@click.option("--region", default=None, help="Only the stores of this region.")
+def report_all(start: datetime, end: datetime, out_dir: str, lang: str,
+               region: str | None) -> None:
+    """Write the PDF audit report of every store that is not archived, through the render queue.
+
+    The same run as the admin's Reports page: workers render (`make worker`, or
+    `python -m reports.worker` on each render machine); this command builds the pages, shows
+    the progress and copies the PDFs. Reports already cached are not rendered again.
 
     Example: flask --app app report all --from 2026-01-01 --to 2026-06-30 --out reports/
     """
@@ -74,16 +84,42 @@ def report_all(start: datetime, end: datetime, out_dir: str, lang: str) -> None:
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     db = open_db(current_app.config["DATABASE"])
+    huey = jobs.queue_for(current_app)
     try:
-        stores = list(db.query("SELECT id, code FROM stores WHERE archived = 0 ORDER BY code"))
-        with click.progressbar(stores, label="Rendering reports",
-                               item_show_func=lambda s: s["code"] if s else "") as bar:
-            for store in bar:
-                path = render.store_pdf(db, store["id"], period, lang,
-                                        report_dir=current_app.config["REPORT_DIR"],
-                                        upload_dir=current_app.config["UPLOAD_DIR"])
-                shutil.copyfile(path, folder / f"{render.safe_name(store['code'])}-"
-                                              f"{period.start}-{period.end}.pdf")
+        try:
+            job_id = jobs.start(db, huey, jobs.stores_for_run(db, region), period, lang,
+                                user_id=None, region=region)
+        except queue.QueueUnavailable as err:
+            raise click.ClickException(str(err)) from None
+        job = _drive_with_bar(db, huey, job_id)
+        files = jobs.report_files(db, job_id, current_app.config["REPORT_DIR"])
     finally:
         db.close()
-    click.echo(f"Wrote {len(stores)} reports to {folder}.")
+    for name, path in files:
+        shutil.copyfile(path, folder / name)
+    for failure in job["failures"]:
+        click.echo(f"Failed: {failure['code']}: {failure['error']}", err=True)
+    click.echo(f"Wrote {len(files)} reports to {folder}.")
+    if job["failures"]:
+        raise click.ClickException(f"{len(job['failures'])} reports failed (run {job_id}); "
+                                   "retry them from the admin's Reports page.")
+
+
+def _drive_with_bar(db, huey, job_id: int) -> dict:
+    """Drive the run in the foreground with a progress bar; the run's final progress."""
+    total = db["jobs"].get(job_id)["total"]
+    shown = {"n": 0}
+    with click.progressbar(length=total, label="Rendering reports", show_eta=True,
+                           show_pos=True) as bar:
+        def step(p: dict) -> None:
+            finished = p["done"] + p["failed"]
+            bar.update(finished - shown["n"])
+            shown["n"] = finished
+            if p["status"] == "stalled" and p["message"]:
+                bar.label = "Stalled: " + p["message"]
+            else:
+                bar.label = "Rendering reports"
+
+        jobs.drive(db, huey, job_id, jobs.Folders(current_app.config["REPORT_DIR"],
+                                                  current_app.config["UPLOAD_DIR"]), on_step=step)
+    return jobs.progress(db, job_id)

@@ -10,14 +10,19 @@ from __future__ import annotations
 import json
 import math
 import statistics
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+from flask import current_app
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from audit.answers import AnswerInput, save_answers
 from audit.criteria_store import version_set
 from audit.db import now
+from audit.formatting import current_locale
+from audit.online_steps import CONTACT_CHANNEL_LABELS, elapsed_text, timeline, visit_inquiries
 from audit.validation import FieldError
 
 MAX_NOTE = 2000
@@ -76,7 +81,21 @@ def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput) -> No
     status = db.execute("SELECT status FROM visits WHERE id = ?", [visit_id]).fetchone()
     if status is None or status[0] not in CORRECTABLE:
         raise FieldError("value", _("Answers of this visit cannot be corrected now."))
-    save_answers(db, visit_id, [entry], user_id=user_id, log_changes=True)
+    save_answers(db, visit_id, [_keep_inquiry(db, visit_id, entry)], user_id=user_id,
+                 log_changes=True)
+
+
+def _keep_inquiry(db: Database, visit_id: int, entry: AnswerInput) -> AnswerInput:
+    """A corrected interval keeps the channel and question the shopper recorded."""
+    if not isinstance(entry.value, dict):
+        return entry
+    row = db.execute("SELECT value FROM answers WHERE visit_id = ? AND criterion_key = ?",
+                     [visit_id, entry.criterion_key]).fetchone()
+    old = json.loads(row[0]) if row and row[0] else None
+    if not isinstance(old, dict):
+        return entry
+    kept = {k: old[k] for k in ("channel", "note") if old.get(k) and k not in entry.value}
+    return AnswerInput(entry.criterion_key, {**entry.value, **kept}, entry.comment)
 
 
 def change_log(db: Database, visit_id: int) -> list[dict]:
@@ -181,4 +200,24 @@ def visit_for_review(db: Database, visit_id: int, far_metres: float) -> dict | N
     visit["warnings"] = visit_flags(visit, usual_minutes(db), far_metres,
                                     missing_photos(db, [visit])[visit_id])
     visit["minutes"] = _minutes(visit)
+    visit["timeline"] = visit_timeline(db, visit) if visit["channel"] == "online" else []
     return visit
+
+
+def visit_timeline(db: Database, visit: dict) -> list[dict]:
+    """An online visit as the reviewer reads it: each step, its local time, the time between."""
+    lang = current_locale()
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    rows = []
+    for e in timeline(visit, visit_inquiries(db, visit, lang), datetime.now(UTC)):
+        i = e.inquiry
+        rows.append({
+            "label": e.label, "pending": e.pending, "no_answer": e.no_answer,
+            "at": "" if e.pending else format_datetime(e.at, "short", tzinfo=zone, locale=lang),
+            "gap": elapsed_text(e.gap) if e.gap is not None and not e.pending else "",
+            "took": elapsed_text(e.took) if e.took is not None else "",
+            "question": i.criterion.text.get(lang) or i.criterion.text["en"] if i else "",
+            "channel": str(CONTACT_CHANNEL_LABELS.get(i.channel, "")) if i else "",
+            "note": (i.note or "") if i and e.at == i.sent and not e.pending else "",
+        })
+    return rows

@@ -5,13 +5,13 @@ Each writing function is one transaction; a refused request writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from audit.criteria_store import freeze
+from audit.criteria_store import freeze, version_set
 from audit.db import now
 from audit.validation import FieldError
 
@@ -36,6 +36,9 @@ class VisitPlan:
     window_start: date
     window_end: date
     note: str | None = None
+    # Criteria the shopper is asked to watch closely (a follow-up of a store's actions); only
+    # keys reach the shopper, never the action's text or the manager's notes.
+    watch_keys: list[str] = field(default_factory=list)
 
 
 def published_version(db: Database, set_id: int) -> int | None:
@@ -81,6 +84,15 @@ def _check_stores(db: Database, store_ids: list[int], set_channel: str) -> list[
     return stores
 
 
+def _check_watch_keys(db: Database, version_id: int, keys: list[str]) -> None:
+    """Every criterion to watch is in the version the visit will use."""
+    known = {c.key for c in version_set(db, version_id).criteria()}
+    missing = [k for k in keys if k not in known]
+    if missing:
+        raise FieldError("watch_keys", _("The checklist of this set has no criterion %(keys)s.",
+                                         keys=", ".join(missing)))
+
+
 def _channel_word(channel: str) -> str:
     """'physical' or 'online' in the user's language."""
     return _("online") if channel == "online" else _("physical")
@@ -124,6 +136,7 @@ def schedule_visits(db: Database, plan: VisitPlan, *, created_by: int, revisit_d
     if version_id is None:
         raise FieldError("set_id", _("This criteria set has no published version."))
     stores = _check_stores(db, list(dict.fromkeys(plan.store_ids)), row[0])
+    _check_watch_keys(db, version_id, plan.watch_keys)
     reasons = revisit_reasons(db, plan.shopper_id, stores, plan.window_start, plan.window_end,
                               revisit_days)
     if reasons and not override:
@@ -138,6 +151,7 @@ def schedule_visits(db: Database, plan: VisitPlan, *, created_by: int, revisit_d
                 "status": "scheduled", "window_start": plan.window_start.isoformat(),
                 "window_end": plan.window_end.isoformat(), "flags": "[]",
                 "schedule_note": _note(plan.note, reasons), "created_by": created_by,
+                "watch_keys": " ".join(dict.fromkeys(plan.watch_keys)),
                 "created_at": stamp, "updated_at": stamp,
             }).last_pk
             for store in stores

@@ -21,3 +21,8 @@ def show_on_form(form: FlaskForm, error: FieldError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def form_status(form: FlaskForm) -> int:
+    """422 when a submitted form is shown again with errors, 200 when it is shown to be filled."""
+    return 422 if form.is_submitted() else 200

@@ -12,6 +12,12 @@ from .model import Band, CriteriaSet, Criterion, Section
 
 NA = "n/a"
 MAX_TEXT = 5000
+# How an inquiry reached the shop; stored with an interval answer so reports can compare them.
+CONTACT_CHANNELS = ("email", "chat", "phone", "form", "social")
+INTERVAL_KEYS = frozenset({"from", "to", "channel", "note"})
+# Interval criteria named after a channel (email_response_time) are inquiries of that channel.
+_CHANNEL_PREFIXES = {"email": "email", "chat": "chat", "phone": "phone", "form": "form",
+                     "contact_form": "form", "social": "social"}
 # A score computed as 79.99999999999999 for a visit that is exactly 80 by hand must still pass.
 PASS_TOLERANCE = 1e-9
 
@@ -108,14 +114,39 @@ def _seconds(start: datetime, end: datetime) -> float:
 
 
 def _interval(value: object) -> tuple[datetime, datetime | None]:
-    """Parse an interval answer {"from": time, "to": time or None}; raises ValueError."""
-    if not isinstance(value, dict) or "from" not in value or set(value) - {"from", "to"}:
-        raise ValueError('an interval answer must be {"from": time, "to": time or null}')
+    """Parse an interval answer {"from": time, "to": time or None}; raises ValueError.
+
+    Optional keys: "channel" (one of CONTACT_CHANNELS: how the inquiry was sent) and "note"
+    (the text of the question); neither changes the score.
+    """
+    if not isinstance(value, dict) or "from" not in value or set(value) - INTERVAL_KEYS:
+        raise ValueError('an interval answer must be {"from": time, "to": time or null}, '
+                         'optionally with "channel" and "note"')
+    if value.get("channel") is not None and value["channel"] not in CONTACT_CHANNELS:
+        raise ValueError(f"'channel' must be one of: {', '.join(CONTACT_CHANNELS)}")
+    note = value.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_TEXT):
+        raise ValueError(f"'note' must be text of at most {MAX_TEXT} characters")
     start = _time(value["from"], "from")
     end = None if value.get("to") is None else _time(value["to"], "to")
     if end is not None and _seconds(start, end) < 0:
         raise ValueError("'to' is before 'from'")
     return start, end
+
+
+def contact_channel(c: Criterion, value: object = None) -> str | None:
+    """The channel of an inquiry: the answer's "channel", else the one the criterion's key names.
+
+    None for an interval that is not an inquiry (e.g. order -> delivery).
+    """
+    if isinstance(value, dict) and value.get("channel") in CONTACT_CHANNELS:
+        return value["channel"]
+    if c.type != "interval":
+        return None
+    for prefix, channel in _CHANNEL_PREFIXES.items():
+        if c.key == prefix or c.key.startswith(prefix + "_"):
+            return channel
+    return None
 
 
 def interval_seconds(value: object) -> float | None:

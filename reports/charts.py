@@ -112,8 +112,11 @@ def trend_chart(labels: list[str], series: list[tuple[str, list[float | None], s
 
 def section_bars(rows: list[tuple[str, float | None, float | None, float | None]],
                  names: tuple[str, str, str], title: str = "", width: int = 640,
-                 pass_mark: float = 80) -> str:
-    """Horizontal bars per section: the store's score (bold) with region and chain ticks."""
+                 pass_mark: float = 80, number=lambda v: f"{v:.1f}") -> str:
+    """Horizontal bars per section: the store's score (bold) with region and chain ticks.
+
+    `number` writes a score in the report's language (a decimal comma in Polish and Russian).
+    """
     label_w, right, row_h, top = 210, 44, 30, 8
     plot_w = width - label_w - right
     height = top + row_h * len(rows) + 26
@@ -133,7 +136,7 @@ def section_bars(rows: list[tuple[str, float | None, float | None, float | None]
         if store is not None:
             body.append(f'<rect x="{label_w}" y="{y + 7}" width="{x_of(store) - label_w:.1f}" '
                         f'height="14" fill="{score_colour(store, pass_mark)}"/>')
-            body.append(_text(width - right + 6, y + 18, f"{store:.1f}", 9.5, INK,
+            body.append(_text(width - right + 6, y + 18, number(store), 9.5, INK,
                               weight="bold"))
         for value, colour in ((region, REGION), (chain, INK)):
             if value is not None:

@@ -18,28 +18,33 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from PIL import Image, UnidentifiedImageError
 from sqlite_utils import Database
 
-from reports import aggregate, charts, text
+from reports import actions, aggregate, charts, text
 from reports.aggregate import Period
+from reports.i18n import catalogue_stamp, translations
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates" / "report"
-TRANSLATIONS = ROOT / "translations"
-# Part of every cache key: bump it when a template or the figures change, and old files go stale.
-LAYOUT_VERSION = "2"
+
+
+@lru_cache(maxsize=1)
+def layout_stamp() -> str:
+    """A fingerprint of the report templates and the reports code, part of every cache key.
+
+    Computed, not a version number to bump by hand: a changed template or figure can never be
+    served from a file rendered by the old one.
+    """
+    digest = hashlib.sha256()
+    files = [*TEMPLATES.glob("*"), *Path(__file__).parent.glob("*.py")]
+    for path in sorted(p for p in files if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 THUMB_PX = 360
-
-
-@lru_cache(maxsize=8)
-def translations(lang: str) -> NullTranslations:
-    """The compiled messages of a language (none yet: English text stays as written)."""
-    if TRANSLATIONS.exists():
-        return Translations.load(str(TRANSLATIONS), [lang])
-    return NullTranslations()
 
 
 @lru_cache(maxsize=8)
@@ -113,7 +118,8 @@ def _sections_svg(data: dict, _: Callable[[str], str]) -> str:
     rows = [(s["title"], s["store"], s["region"], s["chain"]) for s in data["sections"]]
     svg = charts.section_bars(rows, (_("This store"), _("Region average"), _("Chain average")),
                               title=_("Section scores against region and chain"),
-                              pass_mark=data["summary"]["pass_mark"])
+                              pass_mark=data["summary"]["pass_mark"],
+                              number=lambda v: text.score_text(v, data["lang"]))
     return charts.data_uri(svg)
 
 
@@ -177,17 +183,32 @@ def _cached(report_dir: str | Path, name: str, key: str, build: Callable[[], byt
     Older files of the same report (same `name`, other key) are removed: they can never be
     served again, because the key changes whenever the report's data does.
     """
-    folder = Path(report_dir)
-    digest = hashlib.sha256(f"{LAYOUT_VERSION}|{key}".encode()).hexdigest()[:20]
-    path = folder / f"{name}-{digest}.pdf"
+    path = cache_path(report_dir, name, key)
     if path.exists():
         return path
+    return write_cached(path, build())
+
+
+def cache_path(report_dir: str | Path, name: str, key: str) -> Path:
+    """Where the PDF of report `name` with data `key` is (or will be) cached."""
+    # The catalogues' stamp too: a corrected translation must not be served from an old file.
+    stamp = f"{layout_stamp()}|{catalogue_stamp()}|{key}"
+    digest = hashlib.sha256(stamp.encode()).hexdigest()[:20]
+    return Path(report_dir) / f"{name}-{digest}.pdf"
+
+
+def write_cached(path: Path, pdf: bytes) -> Path:
+    """Write a PDF into the cache atomically and drop older files of the same report.
+
+    Used by the background jobs too: a worker returns bytes, the web side stores them here.
+    """
+    folder = path.parent
     folder.mkdir(parents=True, exist_ok=True)
-    pdf = build()
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".part")
     with os.fdopen(fd, "wb") as f:
         f.write(pdf)
     os.replace(tmp, path)
+    name = path.name.rsplit("-", 1)[0]
     for old in folder.glob(f"{name}-*.pdf"):
         if old != path:
             old.unlink(missing_ok=True)
@@ -202,17 +223,28 @@ def safe_name(code: str) -> str:
 def store_pdf(db: Database, store_id: int, period: Period, lang: str, *,
               report_dir: str | Path, upload_dir: str | Path | None = None) -> Path:
     """The store's report for the period: cached until a visit of the store changes."""
-    store = db["stores"].get(store_id)
-    # The store's own row is in the key too: a renamed store must not get yesterday's cover.
-    key = f"store|{store_id}|{period.start}|{period.end}|{lang}|{sorted(store.items())}|" \
-          f"{aggregate.store_fingerprint(db, store_id)}"
+    name, key = _store_cache_key(db, store_id, period, lang)
 
     def build() -> bytes:
         data = aggregate.store_report(db, store_id, period, lang)
         return html_to_pdf(store_html(data, upload_dir))
 
-    name = f"store-{safe_name(store['code'])}-{period.start}-{period.end}-{lang}"
     return _cached(report_dir, name, key, build)
+
+
+def _store_cache_key(db: Database, store_id: int, period: Period, lang: str) -> tuple[str, str]:
+    """The cache name and key of a store report."""
+    store = db["stores"].get(store_id)
+    # The store's own row is in the key too: a renamed store must not get yesterday's cover.
+    key = f"store|{store_id}|{period.start}|{period.end}|{lang}|{sorted(store.items())}|" \
+          f"{aggregate.store_fingerprint(db, store_id)}|{actions.fingerprint(db, store_id)}"
+    return f"store-{safe_name(store['code'])}-{period.start}-{period.end}-{lang}", key
+
+
+def store_cache_path(db: Database, store_id: int, period: Period, lang: str, *,
+                     report_dir: str | Path) -> Path:
+    """Where the store report for the period is cached (it may not be there yet)."""
+    return cache_path(report_dir, *_store_cache_key(db, store_id, period, lang))
 
 
 def visit_pdf(db: Database, visit_id: int, lang: str, *, report_dir: str | Path,
@@ -240,7 +272,7 @@ def summary_pdf(db: Database, period: Period, lang: str, *, report_dir: str | Pa
                   (SELECT TOTAL(archived) FROM stores)
            FROM visits WHERE status = 'published'""").fetchone()
     scope = region or "chain"
-    key = f"summary|{scope}|{period.start}|{period.end}|{lang}|{row}"
+    key = f"summary|{scope}|{period.start}|{period.end}|{lang}|{row}|{actions.fingerprint(db)}"
 
     def build() -> bytes:
         return html_to_pdf(summary_html(aggregate.summary_report(db, period, lang, region)))

@@ -13,6 +13,14 @@ from audit.users import create_user
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """The .mo files (built, not committed) exist before any app starts: pytest alone works."""
+    from i18n_catalogues import compile_catalogues
+
+    return compile_catalogues()
+
+
 @pytest.fixture
 def app(tmp_path):
     """An app on its own SQLite file under tmp_path; CSRF stays on, as in production."""
@@ -175,4 +183,11 @@ def sample(app, db, people):
         "set_id": set_id, "section_key": "first_contact", "criterion_key": "greeted_on_entry",
         "number": 1, "photo_id": make_photo(db, app, published_id),
         "published_visit_id": published_id,
+        "job_id": db["jobs"].insert({  # a finished run of store reports (audit/jobs.py)
+            "kind": "store_reports", "params": '{"start": "2026-01-01", "end": "2026-06-30"}',
+            "total": 0, "status": "done", "created_at": "2026-07-01T00:00:00+00:00",
+            "updated_at": "2026-07-01T00:00:00+00:00"}).last_pk,
+        "action_id": db["actions"].insert({  # an open action of 'manager''s store
+            "store_id": store_id, "text": "Brief the staff", "due_date": "2099-01-01",
+            "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01"}).last_pk,
     }

@@ -51,6 +51,12 @@ ACCESS = {
     "admin.reports": "admin",
     "admin.summary_report": "admin",
     "admin.answers_csv": "admin",
+    # -- background report jobs --
+    "admin.report_run_start": "admin",
+    "admin.report_run": "admin",
+    "admin.report_run_cancel": "admin",
+    "admin.report_run_retry": "admin",
+    "admin.report_run_zip": "admin",
     # -- admin: criteria sets --
     "admin.criteria_sets": "admin",
     "admin.criteria_import": "admin",
@@ -67,6 +73,13 @@ ACCESS = {
     "admin.criteria_section": "admin",
     "admin.criteria_criterion": "admin",
     "admin.criteria_yaml": "admin",
+    # -- actions --
+    "manager.actions": "manager",
+    "manager.action_new": "manager",
+    "manager.action": "manager",
+    "manager.action_status": "manager",
+    "admin.store_actions": "admin",
+    "admin.visit_followup": "admin",
     # -- admin: visit scheduling --
     "admin.visits": "admin",
     "admin.visit_new": "admin",

@@ -20,7 +20,7 @@ def test_duplicate_store_code_is_shown_at_the_field(login, db):
     make_store(db, "WAW-9")
     before = db["stores"].count
     response = login("admin").post("/admin/stores/new", GOOD)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert 'id="code-error">Another store already uses this code.' in response.text
     assert db["stores"].count == before
 
@@ -37,7 +37,7 @@ def test_duplicate_store_code_is_shown_at_the_field(login, db):
 )
 def test_bad_store_input_is_shown_at_the_field(login, db, change, field, message):
     response = login("admin").post("/admin/stores/new", {**GOOD, **change})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert f'id="{field}-error">{message}' in response.text
     assert db["stores"].count == 0
 

@@ -10,6 +10,7 @@ import pytest
 from criteria.model import Band, CriteriaSet, Criterion, Option, Section
 from criteria.scoring import (
     NA,
+    contact_channel,
     criterion_points,
     interval_seconds,
     round_score,
@@ -212,6 +213,40 @@ def test_interval_in_the_dst_fold_uses_the_offsets():
         interval_seconds(interval(second, first))
 
 
+def test_interval_channel_and_note_do_not_change_the_score():
+    c = crit("e", "interval")
+    plain = interval("2026-03-02T09:00:00+01:00", "2026-03-03T08:13:00+01:00")  # 23 h 13 min
+    assert interval_seconds(plain) == 23 * 3600 + 13 * 60
+    assert criterion_points(c, plain) == 0.5
+    assert criterion_points(c, {**plain, "channel": "chat", "note": "Size M in stock?"}) == 0.5
+
+
+def test_interval_deadline_in_the_spring_dst_change_uses_real_time():
+    # Warsaw skips 02:00-03:00 on 2026-03-29: 20:00 CET on the 28th to 21:00 CEST on the 29th is
+    # 24 real hours (the wall clock says 25), so a 24 h deadline is reached exactly then.
+    c = crit("e", "interval", bands=[Band(3600, 1), Band(None, 0.25)], deadline=86400)
+    start = "2026-03-28T20:00:00+01:00"
+    assert criterion_points(c, interval(start, None),
+                            now=datetime(2026, 3, 29, 20, 59, tzinfo=WARSAW)) is None
+    assert criterion_points(c, interval(start, None),
+                            now=datetime(2026, 3, 29, 21, 0, tzinfo=WARSAW)) == 0.25
+    # Answered one wall-clock minute before the deadline's wall time: 23 h 59 min, in time.
+    answered = interval(start, "2026-03-29T20:59:00+02:00")
+    assert interval_seconds(answered) == 23 * 3600 + 59 * 60
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("email_response_time", None, "email"),
+    ("chat_response_time", None, "chat"),
+    ("form_response_time", None, "form"),
+    ("email_response_time", {"from": "2026-03-02T09:00:00Z", "channel": "social"}, "social"),
+    ("delivery_time", None, None),
+    ("emailish", None, None),
+])
+def test_contact_channel_of_an_inquiry(key, value, expected):
+    assert contact_channel(crit(key, "interval"), value) == expected
+
+
 # ---------------------------------------------------------------- validating raw values
 
 
@@ -264,6 +299,15 @@ def test_interval_in_the_dst_fold_uses_the_offsets():
         (crit("e", "interval"), {"from": "2026-03-02T09:00:00Z", "at": 1}, "must be {"),
         (crit("e", "interval"), "2026-03-02T09:00:00Z", "must be {"),
         (crit("e", "interval"), interval(12, None), "'from' must be an ISO-8601 time"),
+        (crit("e", "interval"), {**interval("2026-03-02T09:00:00Z", None), "channel": "email",
+                                 "note": "Do you ship to Gdańsk?"}, None),
+        (crit("e", "interval"), {**interval("2026-03-02T09:00:00Z", None), "channel": None}, None),
+        (crit("e", "interval"), {**interval("2026-03-02T09:00:00Z", None), "channel": "fax"},
+         "'channel' must be one of: email, chat, phone, form, social"),
+        (crit("e", "interval"), {**interval("2026-03-02T09:00:00Z", None), "note": 5},
+         "'note' must be text"),
+        (crit("e", "interval"), {**interval("2026-03-02T09:00:00Z", None), "note": "x" * 5001},
+         "at most 5000 characters"),
     ],
 )
 def test_validate_value(criterion, value, expected):

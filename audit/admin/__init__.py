@@ -11,6 +11,7 @@ guard(bp, "admin")
 def init_app(app: Flask) -> None:
     """Register the admin routes (each module adds its own to bp)."""
     from audit.admin import (  # noqa: F401
+        actions_views,
         criteria_views,
         reports_views,  # noqa: F401
         schedule_views,

@@ -311,7 +311,9 @@ def attach(problems: list[Problem], anchors: Mapping[str, str]
 TYPE_CHOICES = [(t, TYPE_LABELS[t]) for t in ANSWER_TYPES]
 CHANNEL_CHOICES = [(c, CHANNEL_LABELS[c]) for c in CHANNELS]
 SCOPE_CHOICES = [("section", _l("the section")), ("visit", _l("the whole visit"))]
-UNIT_CHOICES = [("", _l("(seconds, shown as is)")), *((u, u) for u in UNITS)]
+UNIT_LABELS = {"seconds": _l("seconds"), "minutes": _l("minutes"), "hours": _l("hours"),
+               "days": _l("days")}
+UNIT_CHOICES = [("", _l("(seconds, shown as is)")), *((u, UNIT_LABELS[u]) for u in UNITS)]
 assert {s for s, _ in SCOPE_CHOICES} == set(KNOCKOUT_SCOPES)
 CHOICES = {"type": TYPE_CHOICES, "channel": CHANNEL_CHOICES, "scope": SCOPE_CHOICES,
            "unit": UNIT_CHOICES}

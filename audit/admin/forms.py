@@ -1,6 +1,7 @@
 """Admin forms for users and stores."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -57,7 +58,9 @@ class StoreForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9-]+$", message=_l('Letters, digits and "-" only.')),
         ],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    # "Name" of a store is not a person's name in Polish or Russian: a context of its own.
+    name = StringField(lazy_pgettext("store", "Name"),
+                       validators=[DataRequired(), Length(max=120)])
     channel = SelectField(_l("Channel"), choices=CHANNEL_CHOICES)
     region = StringField(_l("Region"), validators=[DataRequired(), Length(max=60)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])

@@ -31,3 +31,20 @@ class RescheduleForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     """Cancel a visit (CSRF only)."""
+
+
+class FollowUpForm(FlaskForm):
+    """A follow-up visit of one store, watching the criteria of its actions."""
+
+    set_id = SelectField(_l("Criteria set"), coerce=int, choices=[])
+    shopper_id = SelectField(_l("Shopper"), coerce=int, choices=[])
+    window_start = DateField(_l("From"), validators=[DataRequired()])
+    window_end = DateField(_l("Until"), validators=[DataRequired()])
+    # The domain refuses a key the set lacks, with a message naming it.
+    watch_keys = SelectMultipleField(
+        _l("Criteria to watch closely"), choices=[], validate_choice=False,
+        description=_l("The shopper sees a “watch closely” mark on these criteria; never the"
+                       " actions, their owners or the manager's notes."))
+    note = TextAreaField(_l("Note for the shopper and reviewer"),
+                         validators=[Optional(), Length(max=1000)])
+    override = BooleanField(_l("Send this shopper anyway (override the revisit rule)"))

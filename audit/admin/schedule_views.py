@@ -5,12 +5,17 @@ from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from audit.actions import follow_up_page
 from audit.admin import bp
-from audit.admin.schedule_forms import CancelForm, RescheduleForm, ScheduleForm
+from audit.admin.schedule_forms import CancelForm, FollowUpForm, RescheduleForm, ScheduleForm
 from audit.db import get_db
+from audit.formatting import current_locale
+from audit.i18n import channel_name, localized
+from audit.online_steps import is_overdue, local_today
 from audit.scheduling import (
     RevisitConflict,
     VisitPlan,
@@ -26,25 +31,31 @@ STATUS_FILTERS = ("scheduled", "in_progress", "submitted", "returned", "approved
 
 
 def _set_name(raw: str) -> str:
-    """A set's stored name map in English (the admin's list)."""
+    """A set's stored name map in the admin's language (English when it has none)."""
     try:
-        return json.loads(raw).get("en", raw)
+        return localized(json.loads(raw))
     except (ValueError, AttributeError):
         return raw
+
+
+def _shopper_choices() -> list[SelectChoice]:
+    """Active shoppers, by name."""
+    return [SelectChoice(u["id"], f"{u['name']} ({u['email']})") for u in
+            get_db().query("SELECT id, name, email FROM users WHERE role = 'shopper'"
+                           " AND active = 1 ORDER BY name")]
 
 
 def _choices(form) -> None:
     """Fill the select lists: published sets, active stores, active shoppers."""
     db = get_db()
-    form.shopper_id.choices = [SelectChoice(u["id"], f"{u['name']} ({u['email']})") for u in
-                               db.query("SELECT id, name, email FROM users WHERE role = 'shopper'"
-                                        " AND active = 1 ORDER BY name")]
+    form.shopper_id.choices = _shopper_choices()
     if hasattr(form, "set_id"):
-        form.set_id.choices = [SelectChoice(s["id"], f"{_set_name(s['name'])} ({s['channel']})")
-                               for s in db.query("SELECT * FROM criteria_sets WHERE archived = 0"
-                                                 " ORDER BY key")]
+        form.set_id.choices = [
+            SelectChoice(s["id"], f"{_set_name(s['name'])} ({channel_name(s['channel'])})")
+            for s in db.query("SELECT * FROM criteria_sets WHERE archived = 0 ORDER BY key")]
         form.store_ids.choices = [
-            SelectChoice(s["id"], f"{s['code']} {s['name']} · {s['region']} · {s['channel']}")
+            SelectChoice(s["id"], f"{s['code']} {s['name']} · {s['region']} · "
+                                  f"{channel_name(s['channel'])}")
             for s in db.query("SELECT * FROM stores WHERE archived = 0 ORDER BY region, code")]
 
 
@@ -53,8 +64,11 @@ def visits():
     """Every visit, newest window first; filter by status."""
     status = request.args.get("status")
     status = status if status in STATUS_FILTERS else None
-    return render_template("admin/visits.html", visits=list_visits(get_db(), status),
-                           status=status, statuses=STATUS_FILTERS, cancel_form=CancelForm())
+    today = local_today(current_app.config["TIMEZONE"])
+    rows = list_visits(get_db(), status)
+    return render_template("admin/visits.html", visits=rows, status=status,
+                           statuses=STATUS_FILTERS, cancel_form=CancelForm(),
+                           overdue={v["id"] for v in rows if is_overdue(v, today)})
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])
@@ -75,7 +89,8 @@ def visit_new():
         except FieldError as err:
             show_on_form(form, err)
         else:
-            flash(_("%(n)d visit(s) scheduled.", n=len(ids)), "success")
+            flash(ngettext("%(num)d visit scheduled.", "%(num)d visits scheduled.", len(ids)),
+                  "success")
             return redirect(url_for("admin.visits"))
     return render_template("admin/visits_form.html", form=form, reasons=reasons, visit=None)
 
@@ -130,3 +145,39 @@ def visit_cancel(visit_id: int):
     else:
         flash(_("Visit cancelled."), "success")
     return redirect(url_for("admin.visits"))
+
+
+@bp.route("/stores/<int:store_id>/follow-up", methods=["GET", "POST"])
+def visit_followup(store_id: int):
+    """Schedule a follow-up visit of a store that watches the criteria of its open actions."""
+    store = get_db()["stores"].get(store_id) if _store_exists(store_id) else abort(404)
+    form = FollowUpForm()
+    page = follow_up_page(get_db(), store, current_locale())
+    form.shopper_id.choices = _shopper_choices()
+    form.set_id.choices = [SelectChoice(s["id"], _set_name(s["name"])) for s in page["sets"]]
+    form.watch_keys.choices = [SelectChoice(k, t) for k, t in page["criteria"].items()]
+    if request.method == "GET":
+        form.watch_keys.data = page["watch"]
+    reasons = []
+    if form.validate_on_submit():
+        plan = VisitPlan([store_id], form.set_id.data, form.shopper_id.data,
+                         form.window_start.data, form.window_end.data, form.note.data,
+                         watch_keys=form.watch_keys.data)
+        try:
+            schedule_visits(get_db(), plan, created_by=current_user.id,
+                            revisit_days=current_app.config["REVISIT_DAYS"],
+                            override=form.override.data)
+        except RevisitConflict as err:
+            reasons = err.reasons
+        except FieldError as err:
+            show_on_form(form, err)
+        else:
+            flash(_("Follow-up visit scheduled."), "success")
+            return redirect(url_for("admin.visits"))
+    return render_template("admin/visits_followup.html", form=form, reasons=reasons,
+                           store=store, **page)
+
+
+def _store_exists(store_id: int) -> bool:
+    """Whether the store is there."""
+    return get_db().execute("SELECT 1 FROM stores WHERE id = ?", [store_id]).fetchone() is not None

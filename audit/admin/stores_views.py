@@ -9,7 +9,7 @@ from audit.admin import bp
 from audit.admin.forms import StoreForm
 from audit.db import get_db
 from audit.stores import STORE_FIELDS, list_stores, save_store, set_archived, store_managers
-from audit.validation import FieldError, show_on_form
+from audit.validation import FieldError, form_status, show_on_form
 
 
 @bp.route("/stores")
@@ -55,7 +55,7 @@ def store_edit(store_id: int | None = None):
         else:
             flash(_("Store %(code)s saved.", code=form.code.data.upper()), "success")
             return redirect(url_for("admin.stores"))
-    return render_template("admin/store_form.html", form=form, store=store)
+    return render_template("admin/store_form.html", form=form, store=store), form_status(form)
 
 
 def _exists(store_id: int) -> bool:

@@ -9,7 +9,7 @@ from audit.admin.forms import UserForm
 from audit.db import get_db
 from audit.stores import manager_regions, regions, set_manager_regions
 from audit.users import create_user, get_user, list_users, update_user
-from audit.validation import FieldError, show_on_form
+from audit.validation import FieldError, form_status, show_on_form
 
 
 @bp.route("/")
@@ -59,7 +59,7 @@ def user_new():
         else:
             flash(_("User %(email)s created.", email=form.email.data), "success")
             return redirect(url_for("admin.user_edit", user_id=user_id))
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None), form_status(form)
 
 
 def _save_new_user(form: UserForm) -> int:
@@ -94,7 +94,7 @@ def user_edit(user_id: int):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.user_edit", user_id=user_id))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return render_template("admin/user_form.html", form=form, user=user), form_status(form)
 
 
 def _save_user(user_id: int, form: UserForm) -> None:

@@ -10,6 +10,9 @@ guard(bp, "manager")
 
 def init_app(app: Flask) -> None:
     """Register the manager routes."""
-    from audit.manager import views  # noqa: F401
+    from audit.manager import (
+        actions_views,  # noqa: F401
+        views,  # noqa: F401
+    )
 
     app.register_blueprint(bp)

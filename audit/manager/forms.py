@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, make_response, render_template
+from flask import abort, current_app, make_response, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField
+from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
+from audit.formatting import current_locale
+from audit.i18n import LANGUAGE_NAMES
 from reports.aggregate import Period, PeriodError
 
 DEFAULT_DAYS = 182
@@ -25,6 +27,15 @@ class PeriodForm(FlaskForm):
 
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
+    lang = SelectField(_l("Language of the report"), validate_choice=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        """Offer the app's languages; none or an unknown one given: the manager's own."""
+        super().__init__(*args, **kwargs)
+        languages = current_app.config["LANGUAGES"]
+        self.lang.choices = [SelectChoice(code, LANGUAGE_NAMES[code]) for code in languages]
+        if self.lang.data not in languages:
+            self.lang.data = current_locale()
 
 
 def presets(today: date | None = None) -> list[tuple[str, Period]]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
+from audit import jobs
+from audit.actions import store_actions_page
 from audit.db import get_db
 from audit.formatting import current_locale
 from audit.manager import bp
@@ -73,17 +75,21 @@ def store(store_id: int):
     visits = list(reversed(aggregate.published_visits(
         db, [store_id], aggregate.Period(date(2000, 1, 1), period.end))))
     return render_template("manager/store.html", store=store, chart=chart,
-                           visits=visits, presets=presets(), form=form)
+                           visits=visits, presets=presets(), form=form,
+                           **store_actions_page(db, store, current_locale(), presets()[1][1]))
 
 
 @bp.route("/stores/<int:store_id>/report.pdf")
 def store_report(store_id: int):
     """The store's PDF audit report for ?start=&end= (default: the last six months)."""
     store = store_for_manager(store_id)
-    period = period_or_400(PeriodForm(request.args))
-    path = render.store_pdf(get_db(), store_id, period, current_locale(),
-                            report_dir=current_app.config["REPORT_DIR"],
-                            upload_dir=current_app.config["UPLOAD_DIR"])
+    form = PeriodForm(request.args)
+    period = period_or_400(form)
+    # Rendered by a worker: until it is cached, a page that refreshes itself (audit/jobs.py).
+    path, job = jobs.store_report(current_app, get_db(), store_id, period, form.lang.data,
+                                  current_user.id, request.args.get("job", type=int))
+    if path is None:
+        return render_template("manager/preparing.html", store=store, job=job, period=period)
     name = f"audit-{render.safe_name(store['code'])}-{period.start}-{period.end}.pdf"
     return send_pdf(path, name)
 

@@ -1,7 +1,8 @@
 """The shopper's forms: start, submit, and the checklist fields of one section.
 
 Checklist fields are named after the criterion key, the same with and without JavaScript:
-`a-KEY` (the answer; duration `a-KEY-min`/`a-KEY-sec`, interval `a-KEY-from`/`a-KEY-to`),
+`a-KEY` (the answer; duration `a-KEY-min`/`a-KEY-sec`, interval `a-KEY-from`/`a-KEY-to` with
+`a-KEY-channel` and `a-KEY-note` for an inquiry's channel of contact and question),
 `na-KEY` (not applicable) and `c-KEY` (comment). The phone's autosave keeps exactly these
 names, so one parser serves the plain form post, the draft and the offline submission.
 """
@@ -20,8 +21,13 @@ from wtforms import FloatField, HiddenField, SelectChoice, SelectField, URLField
 from wtforms.validators import URL, Length, NumberRange, Optional
 
 from audit.answers import KEEP, MAX_COMMENT, AnswerInput
+from audit.formatting import current_locale
+from audit.online_steps import step_labels
 from criteria.model import Criterion
-from criteria.scoring import NA
+from criteria.scoring import CONTACT_CHANNELS, MAX_TEXT, NA, contact_channel
+
+# A phone's clock may run a little ahead of the server's: a step this close is not "future".
+FUTURE_SKEW = timedelta(minutes=5)
 
 ONLINE_CHANNELS = [
     SelectChoice("phone_browser", _l("Website on a phone")),
@@ -65,7 +71,7 @@ def field_names(c: Criterion) -> list[str]:
     if c.type == "duration":
         names = [f"a-{c.key}-min", f"a-{c.key}-sec"]
     elif c.type == "interval":
-        names = [f"a-{c.key}-from", f"a-{c.key}-to"]
+        names = [f"a-{c.key}-from", f"a-{c.key}-to", f"a-{c.key}-channel", f"a-{c.key}-note"]
     elif c.type == "photo":
         names = []
     else:
@@ -123,16 +129,7 @@ def _value(c: Criterion, fields: Mapping[str, str], zone):
             raise ValueError(_("Enter minutes and seconds as numbers.")) from None
         return round(total)
     if c.type == "interval":
-        try:
-            start = _local_time(get(f"a-{c.key}-from"), zone)
-            end = _local_time(get(f"a-{c.key}-to"), zone)
-        except ValueError:
-            raise ValueError(_("Enter a date and time.")) from None
-        if start is None:
-            if end is not None:
-                raise ValueError(_("Enter the first time as well."))
-            return None
-        return {"from": start, "to": end}
+        return _interval_value(c, fields, zone)
     raw = get(f"a-{c.key}")
     if not raw:
         return None
@@ -147,6 +144,69 @@ def _value(c: Criterion, fields: Mapping[str, str], zone):
             raise ValueError(_("Enter a whole number.") if c.type != "number"
                              else _("Enter a number.")) from None
     return raw  # choice, text: checked against the criterion by the answers module
+
+
+def inquiry_channel(c: Criterion) -> str | None:
+    """The channel a question to the shop is sent by by default; None if not an inquiry."""
+    return contact_channel(c)
+
+
+def _interval_value(c: Criterion, fields: Mapping[str, str], zone) -> dict | None:
+    """An interval answer with its channel and question; ValueError says which step is wrong."""
+    get = lambda name: (fields.get(name) or "").strip()  # noqa: E731
+    first, second = step_labels(c, current_locale())
+    try:
+        start = _local_time(get(f"a-{c.key}-from"), zone)
+        end = _local_time(get(f"a-{c.key}-to"), zone)
+    except ValueError:
+        raise ValueError(_("Enter a date and time.")) from None
+    channel, note = get(f"a-{c.key}-channel") or None, get(f"a-{c.key}-note") or None
+    if start is None:
+        if end is not None:
+            raise ValueError(_("Enter “%(step)s” as well.", step=first))
+        return None
+    latest = datetime.now(UTC) + FUTURE_SKEW
+    for label, at in ((first, start), (second, end)):
+        if at is not None and datetime.fromisoformat(at) > latest:
+            raise ValueError(_("“%(step)s” is in the future: check the date and time.",
+                               step=label))
+    if end is not None and datetime.fromisoformat(end) < datetime.fromisoformat(start):
+        raise ValueError(_("“%(second)s” cannot be before “%(first)s”.", second=second,
+                           first=first))
+    if channel is not None and channel not in CONTACT_CHANNELS:
+        raise ValueError(_("Choose how you contacted the shop."))
+    if note is not None and len(note) > MAX_TEXT:
+        raise ValueError(_("The question may have at most %(n)d characters.", n=MAX_TEXT))
+    value = {"from": start, "to": end}
+    if channel:
+        value["channel"] = channel
+    if note:
+        value["note"] = note
+    return value
+
+
+def _same_steps(criteria: list[Criterion], entries: list[AnswerInput]) -> dict[str, str]:
+    """A first step shared by several criteria ("Order placed") must have one time.
+
+    Messages by criterion key for the later criteria whose time differs from the first one.
+    """
+    by_key = {c.key: c for c in criteria}
+    seen: dict[str, tuple[str, str]] = {}
+    errors = {}
+    for e in entries:
+        c = by_key[e.criterion_key]
+        if c.type != "interval" or not isinstance(e.value, dict):
+            continue
+        label = step_labels(c, "en")[0]
+        at = datetime.fromisoformat(e.value["from"])
+        if label not in seen:
+            seen[label] = (e.value["from"], step_labels(c, current_locale())[0])
+            continue
+        if datetime.fromisoformat(seen[label][0]) != at:
+            errors[c.key] = _("“%(step)s” is already recorded at %(time)s for another "
+                              "question; enter the same time.", step=seen[label][1],
+                              time=seen[label][0][:16].replace("T", " "))
+    return errors
 
 
 def _present(c: Criterion, fields: Mapping[str, str]) -> bool:
@@ -178,6 +238,10 @@ def parse_answers(criteria: list[Criterion], fields: Mapping[str, str], *, defau
             continue
         entries.append(AnswerInput(c.key, value,
                                    KEEP if comment is None else (comment.strip() or None)))
+    twice = _same_steps(criteria, entries)
+    if twice:
+        errors |= twice
+        entries = [e for e in entries if e.criterion_key not in twice]
     return entries, errors
 
 
@@ -213,7 +277,10 @@ def _value_fields(c: Criterion, value, zone) -> dict[str, str]:
     if c.type == "duration":
         return {f"a-{c.key}-min": str(int(value) // 60), f"a-{c.key}-sec": str(int(value) % 60)}
     if c.type == "interval":
-        return {f"a-{c.key}-{part}": _as_local(value.get(part), zone) for part in ("from", "to")}
+        fields = {f"a-{c.key}-{part}": _as_local(value.get(part), zone) for part in ("from", "to")}
+        fields[f"a-{c.key}-channel"] = value.get("channel") or ""
+        fields[f"a-{c.key}-note"] = value.get("note") or ""
+        return fields
     if c.type == "yes_no":
         return {f"a-{c.key}": "yes" if value else "no"}
     return {f"a-{c.key}": str(value)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
@@ -14,8 +15,24 @@ from sqlite_utils import Database
 
 from audit.criteria_store import version_set
 from audit.formatting import current_locale
+from audit.online_steps import (
+    CONTACT_CHANNEL_LABELS,
+    Inquiry,
+    elapsed_text,
+    inquiries,
+    is_overdue,
+    local_today,
+    open_visit_waits,
+    step_labels,
+    visit_inquiries,
+)
 from audit.photos import visit_photos
-from audit.shopper.forms import ONLINE_CHANNELS, stored_fields
+from audit.shopper.forms import (
+    ONLINE_CHANNELS,
+    client_zone,
+    inquiry_channel,
+    stored_fields,
+)
 from audit.visit_flow import missing_criteria, score_preview
 from criteria.model import Criterion, text
 
@@ -68,12 +85,51 @@ def offline_urls(visit_id: int, sections: list[SectionView]) -> str:
     return " ".join(urls)
 
 
+def visit_steps(db: Database, visit: dict, where: dict[str, int]) -> list[dict]:
+    """An online visit's steps for the visit page: what is recorded, what it waits for."""
+    if visit["channel"] != "online":
+        return []
+    now = datetime.now(UTC)
+    out = []
+    for i in visit_inquiries(db, visit, current_locale()):
+        if i.received is not None:
+            state = _("%(second)s after %(t)s", second=i.second, t=elapsed_text(i.seconds))
+        elif i.no_answer(now):
+            state = _("No answer: the deadline has passed.")
+        elif i.sent is not None:
+            state = _("Waiting for: %(second)s (%(first)s %(t)s ago)", second=i.second,
+                      first=i.first.lower(), t=elapsed_text(i.waited(now)))
+        else:
+            state = _("Not started: %(first)s", first=i.first)
+        out.append({"inquiry": i, "state": state, "number": where.get(i.criterion.key, 1),
+                    "waiting": i.sent is not None and i.received is None,
+                    "no_answer": i.no_answer(now)})
+    return out
+
+
+def my_visits_context(db: Database, visits: list[dict]) -> dict:
+    """My visits: each open online visit's waits, and which visits are past their window."""
+    today = local_today(current_app.config["TIMEZONE"])
+    now = datetime.now(UTC)
+    waits = open_visit_waits(db, visits, current_locale(), now)
+    return {"visits": visits, "overdue": {v["id"] for v in visits if is_overdue(v, today)},
+            "waits": {vid: [_("Waiting for: %(second)s (%(first)s %(t)s ago)",
+                              second=w.inquiry.second, first=w.inquiry.first.lower(),
+                              t=elapsed_text(w.since)) if not w.no_answer else
+                            _("No answer to “%(first)s”: the deadline has passed.",
+                              first=w.inquiry.first) for w in ws]
+                      for vid, ws in waits.items()}}
+
+
 def visit_context(db: Database, visit: dict) -> dict:
     """The visit page: sections with progress, the start form's options."""
     sections = checklist_sections(db, visit)
     answers, photos = _answers(db, visit["id"]), visit_photos(db, visit["id"])
     progress = [(s, _answered(s.criteria, answers, photos), len(s.criteria)) for s in sections]
+    where = {c.key: s.number for s in sections for c in s.criteria}
     return {"visit": visit, "sections": sections, "progress": progress,
+            "steps": visit_steps(db, visit, where),
+            "overdue": is_overdue(visit, local_today(current_app.config["TIMEZONE"])),
             "offline_urls": offline_urls(visit["id"], sections),
             "channels": ONLINE_CHANNELS, "t": texts_in(current_locale())}
 
@@ -82,13 +138,45 @@ def section_context(db: Database, visit: dict, sections: list[SectionView], numb
                     posted) -> dict:
     """One section's page: its criteria with the values to show (posted, else stored)."""
     section = sections[number - 1]
-    zone = current_app.config.get("TIMEZONE", "UTC")
+    zone = current_app.config["TIMEZONE"]
     values = dict(posted.items()) if posted is not None else stored_fields(
         section.criteria, _answers(db, visit["id"]), zone)
     return {"visit": visit, "section": section, "number": number, "total": len(sections),
             "values": values, "errors": {}, "photos": visit_photos(db, visit["id"]),
+            "interval_view": lambda c, vals: interval_view(c, vals, zone),
             "t": texts_in(current_locale()),
             "offline_urls": offline_urls(visit["id"], sections)}
+
+
+def _typed_time(raw: str | None, zone) -> datetime | None:
+    """A datetime-local field value as an aware time (None when empty or unreadable)."""
+    try:
+        moment = datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    if moment is not None and moment.utcoffset() is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def interval_view(c: Criterion, values: dict, zone_name: str) -> dict:
+    """An interval's labels, channel choices and the time between its steps, as shown."""
+    lang = current_locale()
+    first, second = step_labels(c, lang)
+    zone = client_zone(values, zone_name)
+    item = Inquiry(c, first, second, _typed_time(values.get(f"a-{c.key}-from"), zone),
+                   _typed_time(values.get(f"a-{c.key}-to"), zone))
+    now = datetime.now(UTC)
+    shown, no_answer = "", False
+    if item.seconds is not None and item.seconds >= 0:
+        shown = _("Time between: %(t)s", t=elapsed_text(item.seconds))
+    elif item.no_answer(now):
+        shown, no_answer = _("No answer: the deadline has passed."), True
+    elif item.waited(now) is not None and item.waited(now) >= 0:
+        shown = _("Waiting for %(t)s", t=elapsed_text(item.waited(now)))
+    return {"first": first, "second": second, "first_key": step_labels(c, "en")[0],
+            "channel": inquiry_channel(c), "shown": shown, "no_answer": no_answer,
+            "channels": [(key, str(label)) for key, label in CONTACT_CHANNEL_LABELS.items()]}
 
 
 def summary_context(db: Database, visit: dict) -> dict:
@@ -114,6 +202,11 @@ def read_only_view(db: Database, visit: dict) -> dict:
             "t": texts_in(lang)}
 
 
+def visit_inquiry(c: Criterion, value: dict) -> Inquiry:
+    """One stored interval answer as an Inquiry."""
+    return inquiries([c], {c.key: value}, current_locale())[0]
+
+
 def shown_answer(c: Criterion, row: dict | None, lang: str) -> str:
     """An answer in words ('' when unanswered)."""
     if row is None:
@@ -132,5 +225,8 @@ def shown_answer(c: Criterion, row: dict | None, lang: str) -> str:
     if c.type == "duration":
         return _("%(m)d min %(s)d s", m=int(value) // 60, s=int(value) % 60)
     if c.type == "interval":
-        return f"{value.get('from')} → {value.get('to') or _('no answer yet')}"
+        item = visit_inquiry(c, value)
+        if item.seconds is None:
+            return _("No answer")
+        return elapsed_text(item.seconds)
     return str(value)

@@ -36,6 +36,7 @@ from audit.shopper.forms import (
 )
 from audit.shopper.pages import (
     checklist_sections,
+    my_visits_context,
     read_only_view,
     section_context,
     summary_context,
@@ -60,7 +61,7 @@ def _own_visit(visit_id: int) -> dict:
 
 def _zone() -> str:
     """The time zone for times typed without the phone's script."""
-    return current_app.config.get("TIMEZONE", "UTC")
+    return current_app.config["TIMEZONE"]
 
 
 def _wants_json() -> bool:
@@ -87,20 +88,30 @@ def too_large(_error):
     return render_template("errors/error.html", code=413, message=message), 413
 
 
+SENT_SHOWN = 10
+
+
 @bp.route("/")
 def index():
-    """My visits: what is scheduled, in progress, returned and submitted."""
+    """My visits: what is to do (returned, in progress, scheduled), then the latest sent."""
     visits = list(
         get_db().query(
             """SELECT v.*, s.name AS store_name, s.code AS store_code, s.channel, s.address, s.url
                FROM visits v JOIN stores s ON s.id = v.store_id
                WHERE v.shopper_id = ? AND v.status != 'cancelled'
                ORDER BY CASE v.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1
-                        WHEN 'scheduled' THEN 2 ELSE 3 END, v.window_start""",
+                        WHEN 'scheduled' THEN 2 ELSE 3 END, v.window_start,
+                        v.submitted_at DESC""",
             [current_user.id],
         )
     )
-    return render_template("shopper/index.html", visits=visits)
+    todo = [v for v in visits if v["status"] in ("returned", "in_progress", "scheduled")]
+    # Sent visits are history: the newest few are enough on a phone.
+    sent = sorted((v for v in visits if v not in todo), key=lambda v: v["submitted_at"] or "",
+                  reverse=True)[:SENT_SHOWN]
+    context = my_visits_context(get_db(), todo + sent)
+    return render_template("shopper/index.html", **context, todo=todo, sent=sent,
+                           sent_total=len(visits) - len(todo))
 
 
 @bp.route("/visits/<int:visit_id>")

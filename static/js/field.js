@@ -31,6 +31,8 @@ function showState() {
   if (root.dataset.summary !== undefined) summaryState(rec);
   if (rec.state === 'sent') return status(`✓ ${msg('sent')}`, 'sent');
   if (rec.message) return status(`${msg('refused')} ${rec.message}`, 'error');
+  // The session ran out (e.g. while offline): nothing is lost, it is sent after the next login.
+  if (app.lastResult === 'login' && (rec.submit || unsent(rec))) return status(msg('login'), 'error');
   if (rec.submit) return status(navigator.onLine ? msg('sending') : msg('queued'), 'queued');
   if (unsent(rec)) return status(navigator.onLine ? msg('savedLocal') : msg('offline'), 'local');
   if (rec.rev) status(msg('savedServer'), 'saved');
@@ -106,13 +108,97 @@ function setupChecklist() {
   $$('[data-counter]').forEach(counter);
   $$('[data-now]').forEach((b) => b.addEventListener('click', () => {
     const input = $(`[name="${CSS.escape(b.dataset.now)}"]`, form);
+    // A step already recorded is never overwritten by a tap: the old time may be the true one.
+    if (input.value) return fieldError(b.closest('fieldset.q'), fmt('stepTwice', { step: b.dataset.label, time: input.value.replace('T', ' ') }));
     const d = new Date(Date.now() - new Date().getTimezoneOffset() * 60000);
     input.value = d.toISOString().slice(0, 16);
     input.dispatchEvent(new Event('input', { bubbles: true }));
+    shareStep(input);
   }));
+  form.addEventListener('change', (e) => { if (e.target.dataset.sharedStep) shareStep(e.target); });
+  $$('[data-interval]').forEach(intervalField);
   $$('[data-photo-input]').forEach(photoInput);
   showPhotos();
 }
+
+// ---------------------------------------------------------------- intervals: steps days apart
+const SKEW = 5 * 60000;  // the server allows the phone's clock this far ahead
+const fmt = (name, vars) => msg(name).replace(/\{(\w+)\}/g, (m, k) => vars[k]);
+
+function elapsed(ms) {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600) % 24;
+  const m = Math.floor((s % 3600) / 60);
+  if (s < 60) return fmt('fmtS', { n: s });
+  if (s < 3600) return fmt('fmtMin', { m });
+  if (s < 86400) return m ? fmt('fmtHMin', { h, m }) : fmt('fmtH', { h });
+  const days = new Intl.NumberFormat(document.documentElement.lang || 'en',
+    { style: 'unit', unit: 'day', unitDisplay: 'long' }).format(Math.floor(s / 86400));
+  return h ? `${days} ${fmt('fmtH', { h })}` : days;
+}
+
+function fieldError(fs, text) {
+  let p = $('[data-js-error]', fs);
+  if (!p && !text) return;
+  if (!p) {
+    p = document.createElement('p');
+    p.className = 'error';
+    p.setAttribute('role', 'alert');
+    p.dataset.jsError = '';
+    const box = $('[data-interval]', fs);
+    if (box) box.after(p); else fs.append(p);  // next to the times it is about
+  }
+  p.textContent = text;
+  p.hidden = !text;
+  fs.classList.toggle('has-error', !!text);
+}
+
+// The shopper's own words for a step shared by several questions ("Order placed") fill the rest.
+function shareStep(input) {
+  for (const other of $$(`[data-shared-step="${CSS.escape(input.dataset.sharedStep || '')}"]`, form)) {
+    if (other !== input && !other.value && input.value) {
+      other.value = input.value;
+      other.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  }
+}
+
+// datetime-local values are the phone's wall time; new Date() reads them as such.
+function intervalField(box) {
+  const fs = box.closest('fieldset.q');
+  const [from, to] = ['from', 'to'].map((p) => $(`[name="a-${box.dataset.interval}-${p}"]`, box));
+  const out = $('[data-elapsed]', box);
+  const deadline = Number(box.dataset.deadline) * 1000 || null;
+  const { first, second } = box.dataset;
+  const check = () => {
+    const a = from.value ? new Date(from.value).getTime() : null;
+    const b = to.value ? new Date(to.value).getTime() : null;
+    const now = Date.now();
+    let error = '';
+    let shown = '';
+    if (a && a > now + SKEW) error = fmt('stepFuture', { step: first });
+    else if (b && b > now + SKEW) error = fmt('stepFuture', { step: second });
+    else if (b && !a) error = fmt('stepFirst', { step: first });
+    else if (a && b && b < a) error = fmt('stepBefore', { first, second });
+    else if (a && b) shown = fmt('timeBetween', { t: elapsed(b - a) });
+    else if (a && deadline && now - a >= deadline) shown = msg('noAnswer');
+    else if (a) shown = fmt('waitingFor', { t: elapsed(now - a) });
+    out.textContent = shown;
+    out.classList.toggle('no-answer', shown === msg('noAnswer'));
+    fieldError(fs, error);
+  };
+  box.addEventListener('input', check);
+  check();
+  setInterval(check, 60000);
+}
+
+// Answers the server refused in a draft: the message goes to the question, the typing stays.
+document.addEventListener('audit:field-errors', (e) => {
+  for (const [key, text] of Object.entries(e.detail || {})) {
+    const fs = document.getElementById(`q-${key}`);
+    if (fs) fieldError(fs, text);
+  }
+});
 
 const pad = (n) => String(n).padStart(2, '0');
 const clock = (s) => `${Math.floor(s / 60)}:${pad(Math.floor(s % 60))}`;
@@ -133,6 +219,8 @@ function stopwatch(el) {
     startB.disabled = !!s.since;
     stopB.disabled = !s.since;
     el.classList.toggle('running', !!s.since);
+    // A live reading every second would drown a screen reader: it speaks the time once stopped.
+    out.setAttribute('aria-busy', String(!!s.since));
   };
   const run = () => { clearInterval(tick); tick = setInterval(draw, 250); draw(); };
   startB.addEventListener('click', () => {
@@ -158,10 +246,12 @@ function stopwatch(el) {
 
 function counter(el) {
   const input = $('input', el);
+  const live = $('[data-counter-live]', el);  // says the new count after a tap on - or +
   for (const b of $$('[data-step]', el)) {
     b.addEventListener('click', () => {
       const now = parseInt(input.value || '0', 10) || 0;
       input.value = String(Math.max(0, now + Number(b.dataset.step)));
+      if (live) live.textContent = input.value;
       input.dispatchEvent(new Event('input', { bubbles: true }));
     });
   }

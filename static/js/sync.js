@@ -60,6 +60,9 @@ async function sendVisit(app, vid) {
     const rev = rec.rev;
     const r = await post(app, base + 'draft', { fields: rec.fields });
     if (!r.ok) return refuse(app, vid, r);
+    if (r.json && r.json.errors && Object.keys(r.json.errors).length) {
+      document.dispatchEvent(new CustomEvent('audit:field-errors', { detail: r.json.errors }));
+    }
     rec = update(app.uid, vid, (x) => { x.syncedRev = Math.max(x.syncedRev, rev); });
   }
   if (rec.endedAt && !rec.endSent && !rec.submit) {

@@ -9,6 +9,7 @@ the honest way to lose the signal (Playwright's offline mode does not cover serv
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import threading
@@ -73,6 +74,9 @@ def browser():
     """One headless Chromium for the session."""
     from playwright.sync_api import sync_playwright
 
+    if not os.access(CHROMIUM, os.X_OK):  # fail loudly: a browser suite that skips proves nothing
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make test` (it installs it)",
+                    pytrace=False)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield chromium
@@ -98,8 +102,10 @@ def phone(phone_context):
 
 
 @pytest.fixture
-def shots(request, phone):
-    """shots("name") saves a full-page screenshot as test-output/<test>/NN-name.png."""
+def shots(request):
+    """shots("name", page=None) saves a full-page screenshot as test-output/<test>/NN-name.png.
+
+    Without `page` it shoots the `phone` fixture's page (made only then)."""
     folder = OUTPUT / re.sub(r"[^\w.-]+", "_", request.node.name)
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
@@ -109,7 +115,8 @@ def shots(request, phone):
     def _shot(name: str, page=None) -> Path:
         count[0] += 1
         path = folder / f"{count[0]:02d}-{name}.png"
-        (page or phone).screenshot(path=str(path), full_page=True)
+        page = page or request.getfixturevalue("phone")
+        page.screenshot(path=str(path), full_page=True)
         return path
 
     return _shot
@@ -127,3 +134,64 @@ def log_in():
         page.wait_for_load_state("domcontentloaded")
 
     return _log_in
+
+
+# Devices of the acceptance suite: two phones, the narrowest supported width, a manager's laptop.
+DEVICES = {
+    "pixel7": PHONE,
+    "iphone_se": {"viewport": {"width": 375, "height": 667},
+                  "screen": {"width": 375, "height": 667}, "device_scale_factor": 2,
+                  "is_mobile": True, "has_touch": True},
+    "narrow": {"viewport": {"width": 320, "height": 640}, "screen": {"width": 320, "height": 640},
+               "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
+    "laptop": {"viewport": {"width": 1366, "height": 768}, "device_scale_factor": 1},
+}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test never skips: a skip here is reported as a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"browser tests must not skip: {report.longrepr}"
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """open_page("iphone_se") -> a page in a fresh context of that device on the live server."""
+    contexts = []
+
+    def _open(device: str = "pixel7", **extra):
+        context = browser.new_context(**DEVICES[device], base_url=live_server.url,
+                                      locale="en-GB", service_workers="allow", **extra)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core, from the axe-playwright-python package (no request to any other host)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def a11y_problems(axe):
+    """a11y_problems(page) -> the page's axe-core violations of impact serious or critical."""
+
+    def _check(page) -> list[str]:
+        results = axe.run(page)
+        return [f"{page.url}: {v['id']} ({v['impact']}) {v['help']}: "
+                + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                            for n in v["nodes"][:5])
+                for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+    return _check

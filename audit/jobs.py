@@ -1,0 +1,424 @@
+"""Runs of many report renders (jobs) and their progress, on top of the render queue.
+
+The database side only: a job row (kind, parameters, total, done, failed, status, who, times)
+and one job_items row per report. advance() is one step of a run: collect what the workers
+finished (PDF bytes into the report cache), give up on renders whose worker died (re-enqueued,
+up to MAX_ATTEMPTS), and enqueue more, at most WINDOW at a time, so that the queue never holds
+every store's HTML at once and a cancelled run stops at once. Each change is a short
+transaction, so the progress page (which only reads) never waits long.
+
+Someone has to call advance(): a thread in the web process (ensure_driver, taken over by the
+next page view when that process is gone: a lease in jobs.driver_until says who drives) or the
+CLI in the foreground. With the queue unreachable the job is `stalled` and the next step retries.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey
+from sqlite_utils import Database
+
+from audit.db import now, open_db
+from reports import jobs as render_jobs
+from reports import queue, render
+from reports.aggregate import Period
+
+MAX_ATTEMPTS = 3
+WINDOW = int(os.environ.get("AUDIT_RENDER_WINDOW", "32"))
+LEASE_SECONDS = 15.0
+STEP_SECONDS = 0.5
+PREPARE_PER_STEP = 8
+LOST_MESSAGE = "The worker rendering this report stopped {n} times (killed or out of memory)."
+_hueys: dict[queue.Settings, Huey] = {}
+_hueys_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Folders:
+    """Where report PDFs are cached and where photos are read from (web host only)."""
+
+    reports: str
+    uploads: str | None
+
+    @classmethod
+    def of(cls, app: Flask) -> Folders:
+        """The app's folders."""
+        return cls(app.config["REPORT_DIR"], app.config["UPLOAD_DIR"])
+
+
+def queue_for(app: Flask) -> Huey:
+    """The app's render queue: the environment's, immediate when testing (QUEUE_IMMEDIATE)."""
+    overrides = {"immediate": bool(app.config.get("QUEUE_IMMEDIATE", app.testing))}
+    for key, field in (("REDIS_URL", "redis_url"), ("QUEUE_FILE", "queue_file"),
+                       ("RENDER_LOST_AFTER", "lost_after")):
+        if key in app.config:
+            overrides[field] = app.config[key]
+    settings = queue.Settings.from_env(**overrides)
+    with _hueys_lock:
+        if settings not in _hueys:
+            _hueys[settings] = queue.make_huey(settings)
+        return _hueys[settings]
+
+
+# ---------------------------------------------------------------- starting and stopping
+
+
+def stores_for_run(db: Database, region: str | None = None) -> list[int]:
+    """Ids of the stores that are not archived (of one region, if given), by code."""
+    sql = "SELECT id FROM stores WHERE archived = 0 AND (:region IS NULL OR region = :region) " \
+          "ORDER BY code"
+    return [r["id"] for r in db.query(sql, {"region": region})]
+
+
+def start(db: Database, huey: Huey, store_ids: list[int], period: Period, lang: str, *,
+          user_id: int | None, region: str | None = None, kind: str = "store_reports") -> int:
+    """Record a run of store reports (one transaction); QueueUnavailable when it cannot run."""
+    queue.check(huey)
+    stamp = now()
+    params = {"start": period.start.isoformat(), "end": period.end.isoformat(), "lang": lang,
+              "region": region}
+    with db.atomic():
+        job_id = db["jobs"].insert({
+            "kind": kind, "params": json.dumps(params), "total": len(store_ids),
+            "status": "running" if store_ids else "done", "started_by": user_id,
+            "created_at": stamp, "updated_at": stamp,
+            "finished_at": None if store_ids else stamp}).last_pk
+        db["job_items"].insert_all(
+            {"job_id": job_id, "store_id": s, "period_start": params["start"],
+             "period_end": params["end"], "lang": lang} for s in store_ids)
+    return job_id
+
+
+def cancel(db: Database, huey: Huey, job_id: int) -> None:
+    """Stop a run: nothing more is enqueued; queued renders are revoked."""
+    with db.atomic():
+        db.execute("UPDATE jobs SET status = 'cancelled', finished_at = ?, updated_at = ? "
+                   "WHERE id = ? AND status IN ('running', 'stalled')", [now(), now(), job_id])
+        queued = list(db.query("SELECT task_id FROM job_items WHERE job_id = ? AND "
+                               "status = 'queued'", [job_id]))
+        db.execute("UPDATE job_items SET status = 'cancelled' WHERE job_id = ? AND "
+                   "status IN ('pending', 'queued')", [job_id])
+    for row in queued:
+        try:
+            huey.revoke_by_id(row["task_id"])
+        except queue.queue_errors():
+            pass  # the queue is gone anyway; a late result is ignored
+
+
+def retry_failed(db: Database, job_id: int) -> int:
+    """Put a run's failed reports back to be rendered; returns how many."""
+    with db.atomic():
+        count = db.execute("UPDATE job_items SET status = 'pending', error = NULL, attempts = 0, "
+                           "task_id = NULL WHERE job_id = ? AND status = 'failed'",
+                           [job_id]).rowcount
+        if count:
+            db.execute("UPDATE jobs SET failed = failed - ?, status = 'running', "
+                       "finished_at = NULL, message = NULL, updated_at = ? WHERE id = ?",
+                       [count, now(), job_id])
+    return count
+
+
+# ---------------------------------------------------------------- one step of a run
+
+
+def advance(db: Database, huey: Huey, job_id: int, folders: Folders) -> str:
+    """Collect finished renders, re-enqueue lost ones, enqueue more; returns the job's status."""
+    job = db["jobs"].get(job_id)
+    if job["status"] in ("done", "cancelled"):
+        return job["status"]
+    try:
+        _collect(db, huey, job_id, folders)
+        _top_up(db, huey, job_id, folders)
+    except queue.queue_errors() as err:
+        message = queue.unavailable_message(huey.settings, err)
+        _set_status(db, job_id, "stalled", message)
+        return "stalled"
+    return _finish_if_complete(db, job_id)
+
+
+def _collect(db: Database, huey: Huey, job_id: int, folders: Folders) -> None:
+    """Take the result of every queued render that has one; give up on lost renders."""
+    items = list(db.query("SELECT * FROM job_items WHERE job_id = ? AND status = 'queued'",
+                          [job_id]))
+    for item in items:
+        outcome = render_jobs.poll(huey, item["task_id"], item["enqueued_at"])
+        if outcome.state == "done":
+            render.write_cached(Path(folders.reports) / item["report_file"], outcome.pdf)
+            _item_finished(db, item, "done")
+            render_jobs.collected(huey, item["task_id"])
+        elif outcome.state == "failed":
+            _item_finished(db, item, "failed", outcome.error)
+            render_jobs.collected(huey, item["task_id"])
+        elif outcome.state == "lost":
+            render_jobs.give_up(huey, item["task_id"], _lock(item))
+            if item["attempts"] >= MAX_ATTEMPTS:
+                _item_finished(db, item, "failed", LOST_MESSAGE.format(n=item["attempts"]))
+            else:
+                with db.atomic():  # back to the start: the next top-up enqueues it again
+                    db.execute("UPDATE job_items SET status = 'pending', task_id = NULL "
+                               "WHERE id = ? AND status = 'queued'", [item["id"]])
+
+
+def _item_finished(db: Database, item: dict, status: str, error: str | None = None) -> None:
+    """Mark one report done or failed and count it on its job, in one transaction."""
+    column = "done" if status == "done" else "failed"
+    with db.atomic():
+        changed = db.execute(
+            "UPDATE job_items SET status = ?, error = ?, finished_at = ? WHERE id = ? AND "
+            "status IN ('pending', 'queued')", [status, error, now(), item["id"]]).rowcount
+        if changed:  # a cancelled item stays cancelled and is not counted
+            db.execute(f"UPDATE jobs SET {column} = {column} + 1, updated_at = ? "  # noqa: S608
+                       "WHERE id = ?", [now(), item["job_id"]])
+
+
+def _lock(item: dict) -> str:
+    """The render lock of an item's store, period and language."""
+    return render_jobs.lock_name(item["store_id"], _period(item), item["lang"])
+
+
+def _period(item: dict) -> Period:
+    return Period.parse(item["period_start"], item["period_end"])
+
+
+def _top_up(db: Database, huey: Huey, job_id: int, folders: Folders) -> None:
+    """Enqueue pending reports until WINDOW are in flight (a few per step, so results flow)."""
+    if db["jobs"].get(job_id)["status"] == "cancelled":
+        return
+    queued = db.execute("SELECT COUNT(*) FROM job_items WHERE job_id = ? AND status = 'queued'",
+                        [job_id]).fetchone()[0]
+    room = min(WINDOW - queued, PREPARE_PER_STEP)
+    if room <= 0:
+        return
+    pending = list(db.query("SELECT * FROM job_items WHERE job_id = ? AND status = 'pending' "
+                            "ORDER BY id LIMIT ?", [job_id, room * 2]))
+    for item in pending:
+        if room <= 0:
+            break
+        room -= _prepare(db, huey, item, folders)
+
+
+def _prepare(db: Database, huey: Huey, item: dict, folders: Folders) -> int:
+    """Serve an item from the cache, or enqueue its render; returns how many renders it added."""
+    path, html = render_jobs.store_request(db, item["store_id"], _period(item), item["lang"],
+                                           report_dir=folders.reports,
+                                           upload_dir=folders.uploads)
+    if html is None:
+        db.execute("UPDATE job_items SET report_file = ? WHERE id = ?", [path.name, item["id"]])
+        _item_finished(db, item, "done")
+        return 0
+    if _rendering_elsewhere(db, item, path.name):
+        return 0  # another run renders this very file: wait for it and take it from the cache
+    task_id = render_jobs.submit(huey, html, _lock(item))
+    with db.atomic():
+        db.execute("UPDATE job_items SET status = 'queued', task_id = ?, enqueued_at = ?, "
+                   "attempts = attempts + 1, report_file = ? WHERE id = ? AND status = 'pending'",
+                   [task_id, time.time(), path.name, item["id"]])
+    # Immediate mode (tests) has rendered it already: collect at once.
+    return 1
+
+
+def _rendering_elsewhere(db: Database, item: dict, report_file: str) -> bool:
+    """Whether another job's queued item renders the same file right now."""
+    # Only a run someone still drives counts: an abandoned one must not hold others up.
+    return db.execute(
+        """SELECT 1 FROM job_items i JOIN jobs j ON j.id = i.job_id
+           WHERE i.report_file = ? AND i.status = 'queued' AND i.id != ? AND j.driver_until > ?
+           LIMIT 1""", [report_file, item["id"], time.time()]).fetchone() is not None
+
+
+def _finish_if_complete(db: Database, job_id: int) -> str:
+    """Mark the job done when nothing is pending or queued; back to running after a stall."""
+    open_items = db.execute("SELECT COUNT(*) FROM job_items WHERE job_id = ? AND "
+                            "status IN ('pending', 'queued')", [job_id]).fetchone()[0]
+    with db.atomic():
+        if open_items == 0:
+            db.execute("UPDATE jobs SET status = 'done', message = NULL, finished_at = ?, "
+                       "updated_at = ? WHERE id = ? AND status IN ('running', 'stalled')",
+                       [now(), now(), job_id])
+        else:
+            db.execute("UPDATE jobs SET status = 'running', message = NULL, updated_at = ? "
+                       "WHERE id = ? AND status = 'stalled'", [now(), job_id])
+    return db["jobs"].get(job_id)["status"]
+
+
+def _set_status(db: Database, job_id: int, status: str, message: str | None) -> None:
+    """Set a running job's status and message."""
+    with db.atomic():
+        db.execute("UPDATE jobs SET status = ?, message = ?, updated_at = ? WHERE id = ? "
+                   "AND status IN ('running', 'stalled')", [status, message, now(), job_id])
+
+
+# ---------------------------------------------------------------- who drives a run
+
+
+def take_lease(db: Database, job_id: int) -> bool:
+    """Become the one who drives the job, unless someone else drove it in the last seconds."""
+    with db.atomic():
+        return db.execute(
+            "UPDATE jobs SET driver_until = ? WHERE id = ? AND driver_until < ? "
+            "AND status IN ('running', 'stalled')",
+            [time.time() + LEASE_SECONDS, job_id, time.time()]).rowcount == 1
+
+
+def drive(db: Database, huey: Huey, job_id: int, folders: Folders, on_step=None) -> str:
+    """Advance the job until it is done or cancelled; on_step(progress) after each step.
+
+    Holds the lease while it drives; when another process holds it, only watches.
+    """
+    leased = take_lease(db, job_id)
+    seen = None
+    while True:
+        if leased:
+            status = advance(db, huey, job_id, folders)
+            with db.atomic():
+                db.execute("UPDATE jobs SET driver_until = ? WHERE id = ?",
+                           [time.time() + LEASE_SECONDS, job_id])
+        else:
+            status = db["jobs"].get(job_id)["status"]
+            leased = take_lease(db, job_id)
+        if on_step:
+            on_step(progress(db, job_id))
+        if status in ("done", "cancelled"):
+            if leased:  # free for whoever drives it next (a retry of its failures)
+                with db.atomic():
+                    db.execute("UPDATE jobs SET driver_until = 0 WHERE id = ?", [job_id])
+            return status
+        if huey.immediate:
+            # Everything ran at enqueue time: a step that changed nothing never will.
+            state = db.execute("SELECT group_concat(status || attempts) FROM job_items "
+                               "WHERE job_id = ?", [job_id]).fetchone()[0]
+            if state == seen:
+                return status
+            seen = state
+        else:
+            time.sleep(STEP_SECONDS if status == "running" else 2.0)
+
+
+def ensure_driver(app: Flask, db: Database, job_id: int) -> None:
+    """Make sure something drives the job: in immediate mode right now, else a thread."""
+    huey = queue_for(app)
+    if huey.immediate:
+        drive(db, huey, job_id, Folders.of(app))
+        return
+    if not take_lease(db, job_id):
+        return
+    thread = threading.Thread(target=_drive_in_thread, name=f"report-job-{job_id}",
+                              args=(app.config["DATABASE"], huey, job_id, Folders.of(app)),
+                              daemon=True)
+    thread.start()
+
+
+def _drive_in_thread(database: str, huey: Huey, job_id: int, folders: Folders) -> None:
+    """A web process's driver: its own connection; the lease was taken by the caller."""
+    db = open_db(database)
+    try:
+        with db.atomic():
+            db.execute("UPDATE jobs SET driver_until = 0 WHERE id = ?", [job_id])
+        drive(db, huey, job_id, folders)
+    finally:
+        db.close()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def progress(db: Database, job_id: int) -> dict:
+    """Counts, status, estimated seconds left and the failures (with store and reason)."""
+    job = db["jobs"].get(job_id)
+    remaining = job["total"] - job["done"] - job["failed"]
+    finished = job["done"] + job["failed"]
+    elapsed = _seconds_since(job["created_at"])
+    eta = None
+    if finished and remaining and job["status"] in ("running", "stalled"):
+        eta = round(elapsed / finished * remaining)
+    failures = list(db.query(
+        """SELECT i.id, i.error, i.attempts, s.code, s.name FROM job_items i
+           JOIN stores s ON s.id = i.store_id WHERE i.job_id = ? AND i.status = 'failed'
+           ORDER BY s.code""", [job_id]))
+    percent = round(100 * finished / job["total"]) if job["total"] else 100
+    return {**job, "params": json.loads(job["params"]), "remaining": remaining,
+            "percent": percent, "eta": eta, "failures": failures,
+            "finished": job["status"] in ("done", "cancelled")}
+
+
+def _seconds_since(stamp: str) -> float:
+    """Seconds from an ISO-8601 time stamp to now."""
+    from datetime import UTC, datetime
+
+    return max((datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds(), 0.001)
+
+
+def recent_jobs(db: Database, limit: int = 10) -> list[dict]:
+    """The latest runs, newest first."""
+    return [progress(db, r["id"]) for r in db.query(
+        "SELECT id FROM jobs WHERE kind = 'store_reports' ORDER BY id DESC LIMIT ?", [limit])]
+
+
+def report_files(db: Database, job_id: int, report_dir: str | Path) -> list[tuple[str, Path]]:
+    """(name in the archive, cached file) of every finished report of the job that still exists."""
+    rows = db.query(
+        """SELECT s.code, i.period_start, i.period_end, i.report_file FROM job_items i
+           JOIN stores s ON s.id = i.store_id WHERE i.job_id = ? AND i.status = 'done'
+           ORDER BY s.code""", [job_id])
+    out = []
+    for r in rows:
+        path = Path(report_dir) / Path(r["report_file"]).name
+        if path.exists():
+            out.append((f"{render.safe_name(r['code'])}-{r['period_start']}-{r['period_end']}.pdf",
+                        path))
+    return out
+
+
+def zip_reports(db: Database, job_id: int, report_dir: str | Path) -> bytes:
+    """Every finished PDF of the job in one ZIP (stored, not compressed: PDFs are compressed)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name, path in report_files(db, job_id, report_dir):
+            archive.write(path, name)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- one report for a manager
+
+
+def store_report(app: Flask, db: Database, store_id: int, period: Period, lang: str,
+                 user_id: int, seen_job: int | None = None) -> tuple[Path | None, dict | None]:
+    """The cached report's path, or None and the job preparing it (started if need be).
+
+    seen_job is the job the person's page was waiting for: when it failed, its reason is shown
+    instead of starting again on every refresh; a page without it starts a new try.
+    """
+    folders = Folders.of(app)
+    path = render.store_cache_path(db, store_id, period, lang, report_dir=folders.reports)
+    if path.exists():
+        return path, None
+    job_id = _open_single_job(db, store_id, period, lang, seen_job)
+    if job_id is None:
+        job_id = start(db, queue_for(app), [store_id], period, lang, user_id=user_id,
+                       kind="store_report")
+    ensure_driver(app, db, job_id)
+    if path.exists():
+        return path, None
+    return None, progress(db, job_id)
+
+
+def _open_single_job(db: Database, store_id: int, period: Period, lang: str,
+                     seen_job: int | None) -> int | None:
+    """The job preparing this store's report for the period, or the failed one the page saw."""
+    row = db.execute(
+        """SELECT j.id FROM jobs j JOIN job_items i ON i.job_id = j.id
+           WHERE j.kind = 'store_report' AND i.store_id = ? AND i.period_start = ?
+             AND i.period_end = ? AND i.lang = ?
+             AND (j.status IN ('running', 'stalled') OR (j.id = ? AND j.failed > 0))
+           ORDER BY j.id DESC LIMIT 1""",
+        [store_id, period.start.isoformat(), period.end.isoformat(), lang, seen_job]).fetchone()
+    return row[0] if row else None

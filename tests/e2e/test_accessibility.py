@@ -1,0 +1,105 @@
+"""Every page of every role at 320 px wide: axe-core finds no violation of impact serious or
+critical, nothing scrolls sideways, touch targets are 44 px, input text is 16 px; then labels,
+visible focus, and the stopwatch and counter by keyboard and screen reader."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.site_pages import MEASURE, build_world, log_in_as, pages
+
+
+@pytest.fixture
+def world(db, people, sample):
+    return build_world(db, people, sample)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "shopper", "admin", "manager"])
+def test_every_page_of_the_role_passes_axe_and_fits_320px(role, world, open_page, a11y_problems,
+                                                          shots):
+    # One walk for both checks: each page is loaded once, at the narrowest supported width.
+    page = open_page("narrow")
+    log_in_as(page, role)
+    problems, layout = [], {}
+    for path in pages(role, world):
+        response = page.goto(path)
+        assert response.status < 500, path  # a server error page would be checked in vain
+        problems += a11y_problems(page)
+        found = page.evaluate(MEASURE)
+        if found["scroll"] > 0 or found["small"] or found["tinyText"]:
+            layout[path] = found
+            shots(path.strip("/").replace("/", "-").split("?")[0] or "home", page)
+    assert problems == [], "\n".join(problems)
+    assert layout == {}, "\n".join(f"{p}: {f}" for p, f in layout.items())
+
+
+def test_login_errors_and_filled_forms_have_no_serious_axe_violation(open_page, people,
+                                                                     a11y_problems):
+    page = open_page("iphone_se")
+    page.goto("/login")
+    page.locator("main button[type=submit]").click()
+    page.locator(".error").first.wait_for()
+    assert a11y_problems(page) == []
+    log_in_as(page, "admin")
+    page.goto("/admin/stores/new")
+    page.locator("main button[type=submit]").click()
+    page.locator(".error").first.wait_for()
+    assert a11y_problems(page) == []
+
+
+def test_every_input_has_a_label_and_focus_is_visible(world, open_page):
+    page = open_page("pixel7")
+    log_in_as(page, "shopper")
+    page.goto(f"/shopper/visits/{world['visit_id']}/sections/1")
+    unlabeled = page.evaluate("""() => [...document.querySelectorAll(
+        'main input:not([type=hidden]), main select, main textarea')]
+        .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                        && !el.getAttribute('aria-labelledby'))
+        .map((el) => el.name)""")
+    assert unlabeled == []
+    # Keyboard focus draws a ring of at least 2 px on buttons and on the big answer choices.
+    page.keyboard.press("Tab")
+    outlines = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        outlines.append(page.evaluate("""() => {
+            const el = document.activeElement;
+            const target = el.matches('.choice input') ? el.nextElementSibling : el;
+            const s = getComputedStyle(target);
+            return [el.tagName, s.outlineStyle, parseFloat(s.outlineWidth)];
+        }"""))
+    assert all(style != "none" and width >= 2 for _, style, width in outlines), outlines
+
+
+def test_stopwatch_and_counter_work_by_keyboard_and_speak_their_values(world, open_page):
+    page = open_page("pixel7")
+    log_in_as(page, "shopper")
+    page.goto(f"/shopper/visits/{world['visit_id']}/sections/1")
+    watch = page.locator("#q-time_to_approach")
+    reading = watch.get_by_role("timer")
+    expect(reading).to_have_attribute("aria-live", "polite")
+    watch.get_by_role("button", name="Start", exact=True).focus()
+    page.keyboard.press("Enter")
+    # Quiet while it runs (aria-busy), so the screen reader speaks the reading once, when stopped.
+    expect(reading).to_have_attribute("aria-busy", "true")
+    page.keyboard.press("Tab")
+    expect(watch.get_by_role("button", name="Stop", exact=True)).to_be_focused()
+    page.keyboard.press("Space")
+    expect(reading).to_have_attribute("aria-busy", "false")
+    expect(reading).to_have_text("0:00")
+    expect(watch.locator("input[name$='-min']")).to_have_value("0")
+
+    page.goto(f"/shopper/visits/{world['visit_id']}/sections/2")
+    counter = page.locator("#q-queue_length")
+    spoken = counter.locator("[aria-live=polite]")
+    counter.get_by_role("button", name="One more").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Space")
+    expect(spoken).to_have_text("2")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(counter.get_by_role("button", name="One less")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(spoken).to_have_text("1")
+    expect(counter.get_by_role("spinbutton")).to_have_value("1")

@@ -1,0 +1,227 @@
+"""Each language end to end: the shopper's pages, the criteria editor, the PDF reports, plurals."""
+
+from __future__ import annotations
+
+import html
+import random
+from datetime import UTC, date, datetime
+
+import pytest
+from conftest import make_store, make_user, make_visit
+from pypdf import PdfReader
+
+from audit.criteria_store import current_version_id, new_set, publish_version, version_set
+from audit.demo import answer_value
+from criteria.scoring import round_score
+from reports import render, text
+from reports.aggregate import Period
+
+PERIOD = Period(date(2026, 9, 1), date(2026, 11, 30))
+# A few interface texts per language, and English ones that must not show through.
+UI = {
+    "pl": {"next": "Dalej", "logout": "Wyloguj się", "question": "Pytanie",
+           "missing": "brak: pl, ru", "period": "Okres audytu", "confidential": "Poufne",
+           "month": "września",
+           "no_answer_yet": "Jeszcze bez odpowiedzi"},
+    "ru": {"next": "Далее", "logout": "Выйти", "question": "Вопрос",
+           "missing": "нет перевода: pl, ru", "period": "Период аудита",
+           "confidential": "Конфиденциально", "month": "сентября",
+           "no_answer_yet": "Ответа пока нет"},
+}
+ENGLISH = ("Log out", "My visits", "Criteria sets", "Save")
+PUBLISHED_VISITS = {
+    "pl": {1: "1 opublikowana wizyta", 2: "2 opublikowane wizyty", 5: "5 opublikowanych wizyt"},
+    "ru": {1: "1 опубликованный визит", 2: "2 опубликованных визита",
+           5: "5 опубликованных визитов"},
+}
+TO_REVIEW = {
+    "pl": {1: "wizyta do weryfikacji", 2: "wizyty do weryfikacji", 5: "wizyt do weryfikacji"},
+    "ru": {1: "визит на проверку", 2: "визита на проверку", 5: "визитов на проверку"},
+}
+LANGS = list(UI)
+
+
+def speaks(db, user_id: int, lang: str) -> None:
+    """Set a user's own language, as the menu's switch does."""
+    db["users"].update(user_id, {"language": lang})
+
+
+def page(client, url: str) -> str:
+    """A page's HTML with entities resolved, after checking it was served."""
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return html.unescape(response.text)
+
+
+def physical_set(db):
+    """The current built-in physical-store set."""
+    return version_set(db, current_version_id(db, "physical-store"))
+
+
+def published(db, store_id: int, shopper_id: int, day: str, seed: int) -> int:
+    """A published, scored visit of the store on that day."""
+    rng, start = random.Random(seed), datetime(2026, 10, 1, 10, tzinfo=UTC)
+    answers = {c.key: answer_value(c, 0.7, start, rng) for c in physical_set(db).criteria()
+               if c.type != "photo" and c.channel in ("any", "physical")}
+    return make_visit(db, store_id, shopper_id, status="published", answers=answers,
+                      started_at=f"{day}T10:00:00+00:00", ended_at=f"{day}T10:25:00+00:00",
+                      submitted_at=f"{day}T10:25:00+00:00", published_at=f"{day}T12:00:00+00:00")
+
+
+def pdf_text(source) -> str:
+    """All text of a PDF (a path or a file object), pages joined."""
+    return "\n".join(p.extract_text() for p in PdfReader(source).pages)
+
+
+def pdf_fonts(path) -> set[str]:
+    """The base names of the fonts embedded in a PDF."""
+    fonts = set()
+    for p in PdfReader(path).pages:
+        for font in p["/Resources"].get("/Font", {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    return fonts
+
+
+# ---------------------------------------------------------------- the interface
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_shopper_sees_interface_and_criteria_in_their_language(lang, db, login, people, sample):
+    speaks(db, people["shopper"], lang)
+    body = page(login("shopper"), f"/shopper/visits/{sample['visit_id']}/sections/1")
+    first = physical_set(db).sections[0]
+    assert f'<html lang="{lang}">' in body
+    assert first.title[lang] in body and first.criteria[0].text[lang] in body
+    assert first.criteria[0].text["en"] not in body
+    assert UI[lang]["next"] in body and UI[lang]["logout"] in body
+    assert not [word for word in ENGLISH if f">{word}<" in body]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_shopper_sees_english_where_the_set_has_no_text_in_their_language(lang, db, login,
+                                                                           people):
+    draft = new_set(db, "english-only", "English only", "physical")
+    publish_version(db, draft)
+    visit_id = make_visit(db, make_store(db, "EN-1"), people["shopper"], set_key="english-only",
+                          status="in_progress")
+    speaks(db, people["shopper"], lang)
+    body = page(login("shopper"), f"/shopper/visits/{visit_id}/sections/1")
+    assert "Replace this question" in body and UI[lang]["logout"] in body
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("pl-PL,pl;q=0.9,en;q=0.5", "Zaloguj się"),
+    ("ru,en;q=0.5", "Войти"),
+    ("de-DE,de;q=0.9", "Log in"),
+])
+def test_login_page_follows_the_browser(app, header, expected):
+    body = app.test_client().get("/login", headers={"Accept-Language": header}).text
+    assert f"<h1>{expected}</h1>" in html.unescape(body) or expected in html.unescape(body)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_admin_editor_shows_every_language_side_by_side(lang, db, login, people, sample):
+    speaks(db, people["admin"], lang)
+    url = f"/admin/criteria/versions/{sample['version_id']}/criteria/{sample['criterion_key']}"
+    body = page(login("admin"), url)
+    criterion = physical_set(db).criterion(sample["criterion_key"])
+    for code in ("en", "pl", "ru"):
+        assert f'value="{criterion.text[code]}"' in body
+        assert criterion.guidance[code] in body
+    assert UI[lang]["question"] in body and UI[lang]["logout"] in body
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_admin_editor_marks_the_languages_a_set_is_missing(lang, db, login, people):
+    draft = new_set(db, "needs-work", "Needs work", "physical")
+    speaks(db, people["admin"], lang)
+    body = page(login("admin"), f"/admin/criteria/versions/{draft}/edit")
+    assert UI[lang]["missing"] in body
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_overview_counts_use_the_languages_plural_forms(lang, count, db, login, people):
+    store_id = make_store(db, "PL-1")
+    for _ in range(count):
+        make_visit(db, store_id, people["shopper"], status="submitted")
+    speaks(db, people["admin"], lang)
+    body = page(login("admin"), "/admin/")
+    assert f"<strong>{count}</strong> {TO_REVIEW[lang][count]}<" in body
+
+
+# ---------------------------------------------------------------- the reports
+
+
+@pytest.fixture
+def shop(db):
+    """A store with two published visits in PERIOD."""
+    shopper = make_user(db, "shopper", "zofia@example.com")
+    store_id = make_store(db, "KRK-9", name="Kraków Łódź Żółć", region="Małopolskie")
+    visits = [published(db, store_id, shopper, day, i)
+              for i, day in enumerate(["2026-09-10", "2026-10-05"])]
+    return {"store_id": store_id, "visits": visits, "shopper": shopper}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_store_report_pdf_is_in_the_language_it_was_made_in(lang, app, db, shop):
+    path = render.store_pdf(db, shop["store_id"], PERIOD, lang,
+                            report_dir=app.config["REPORT_DIR"])
+    content = pdf_text(path)
+    score = db.execute("SELECT AVG(score) FROM visits WHERE store_id = ?",
+                       [shop["store_id"]]).fetchone()[0]
+    assert UI[lang]["period"] in content and "Kraków Łódź Żółć" in content
+    assert UI[lang]["confidential"] in content  # the running footer of every page
+    assert UI[lang]["month"] in content  # dates in the language: "1 września 2026"
+    assert text.score_text(score, lang) in content and "," in text.score_text(score, lang)
+    assert f"{round_score(score):.1f}" not in content  # no English decimal point
+    assert physical_set(db).sections[0].title[lang] in content
+    assert "Audit period" not in content and "Overall score" not in content
+    assert any("DejaVu" in font for font in pdf_fonts(path))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_report_cli_passes_the_language(lang, app, db, runner, shop, tmp_path):
+    out = tmp_path / "report.pdf"
+    result = runner.invoke(args=["report", "store", "KRK-9", "--from", "2026-09-01",
+                                 "--to", "2026-11-30", "-o", str(out), "--lang", lang])
+    assert result.exit_code == 0, result.output
+    assert UI[lang]["period"] in pdf_text(out)
+
+
+def test_report_cli_refuses_a_language_it_does_not_speak(runner, shop, tmp_path):
+    result = runner.invoke(args=["report", "store", "KRK-9", "-o", str(tmp_path / "r.pdf"),
+                                 "--lang", "de"])
+    assert result.exit_code == 2 and "de" in result.output
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_managers_visit_download_is_in_their_language(lang, db, login, people, shop):
+    db["store_managers"].insert({"store_id": shop["store_id"], "user_id": people["manager"]})
+    speaks(db, people["manager"], lang)
+    response = login("manager").get(f"/manager/visits/{shop['visits'][0]}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    import io
+
+    content = pdf_text(io.BytesIO(response.data))
+    assert physical_set(db).sections[0].title[lang] in content
+    assert "Score" not in content.split()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_managers_store_page_offers_the_report_language_defaulting_to_theirs(lang, db, login,
+                                                                              people, sample):
+    speaks(db, people["manager"], lang)
+    body = page(login("manager"), f"/manager/stores/{sample['store_id']}")
+    assert f'<option selected value="{lang}">' in body
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_summary_pdf_counts_visits_with_the_languages_plural_forms(lang, count, app, db):
+    shopper = make_user(db, "shopper", "zofia@example.com")
+    store_id = make_store(db, "WAW-1", region="Mazowieckie")
+    for i in range(count):
+        published(db, store_id, shopper, f"2026-10-{i + 1:02d}", i)
+    path = render.summary_pdf(db, PERIOD, lang, report_dir=app.config["REPORT_DIR"])
+    assert PUBLISHED_VISITS[lang][count] in pdf_text(path)

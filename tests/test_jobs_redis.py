@@ -1,0 +1,128 @@
+"""Render workers spread over "machines" through Debian's redis-server on a loopback port.
+
+Two consumers run in folders of their own with no database setting; the web side (here the test)
+builds the HTML and stores the PDFs. Then Redis goes away in the middle of a run and comes back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from test_jobs_consumer import FAST, drive, start_worker, stop_worker, stores_with_visits
+
+from audit import jobs
+from reports import aggregate, render
+from reports.aggregate import Period
+
+PERIOD = Period.parse("2026-09-01", "2026-11-30")
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback address."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """redis-server on 127.0.0.1:port without persistence: a restart forgets every task."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port, self.proc = folder, free_port(), None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def redis_run(app, tmp_path):
+    """Redis plus two consumers (one worker process each) in folders without a database."""
+    if not Path(REDIS).exists():
+        pytest.fail("redis-server is missing: `make test` installs Debian's redis-server")
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    app.config.update(QUEUE_IMMEDIATE=False, REDIS_URL=server.url,
+                      RENDER_LOST_AFTER=float(FAST["AUDIT_RENDER_LOST_AFTER"]))
+    folders = [tmp_path / "machine-1", tmp_path / "machine-2"]
+    workers = [start_worker(f, {"AUDIT_REDIS_URL": server.url}, workers=1) for f in folders]
+    yield jobs.queue_for(app), server, folders
+    for w in workers:
+        stop_worker(w)
+    server.stop()
+
+
+def serial_pdf(app, db, store_id: int) -> PdfReader:
+    """The same report rendered in this process, the way it was before the queue."""
+    data = aggregate.store_report(db, store_id, PERIOD, "en")
+    html = render.store_html(data, app.config["UPLOAD_DIR"])
+    out = Path(app.config["REPORT_DIR"]).parent / f"serial-{store_id}.pdf"
+    out.write_bytes(render.html_to_pdf(html))
+    return PdfReader(out)
+
+
+def test_two_redis_workers_render_a_run_of_20_stores_once_each(app, db, redis_run):
+    huey, _server, folders = redis_run
+    ids = stores_with_visits(db, 20)
+    job_id = jobs.start(db, huey, ids, PERIOD, "en", user_id=None)
+    assert drive(app, db, huey, job_id) == "done", jobs.progress(db, job_id)
+    progress = jobs.progress(db, job_id)
+    assert (progress["done"], progress["failed"]) == (20, 0)
+    cached = sorted(Path(app.config["REPORT_DIR"]).glob("store-*.pdf"))
+    assert len(cached) == 20  # one file per store: none rendered into two files
+    for n, store_id in enumerate(ids):
+        mine = list(Path(app.config["REPORT_DIR"]).glob(f"store-W-{n:02d}-*.pdf"))
+        assert len(mine) == 1
+        queued, serial = PdfReader(mine[0]), serial_pdf(app, db, store_id)
+        assert len(queued.pages) == len(serial.pages)
+        assert [p.extract_text() for p in queued.pages] == [p.extract_text() for p in serial.pages]
+    logs = [(f / "worker.log").read_text() for f in folders]
+    assert all(log.count("executed in") >= 1 for log in logs), "both machines rendered"
+    assert sum(log.count("executed in") for log in logs) == 20  # no render ran twice
+    for folder in folders:
+        assert sorted(p.name for p in folder.iterdir()) == ["worker.log"]  # no database
+
+
+def test_redis_lost_mid_run_shows_stalled_and_resumes_when_back(app, db, redis_run):
+    huey, server, _folders = redis_run
+    ids = stores_with_visits(db, 6, "R")
+    job_id = jobs.start(db, huey, ids, PERIOD, "en", user_id=None)
+    jobs.advance(db, huey, job_id, jobs.Folders.of(app))
+    server.stop()
+    assert jobs.advance(db, huey, job_id, jobs.Folders.of(app)) == "stalled"
+    progress = jobs.progress(db, job_id)
+    assert progress["status"] == "stalled" and server.url in progress["message"]
+    assert "AUDIT_REDIS_URL" in progress["message"]
+    assert jobs.advance(db, huey, job_id, jobs.Folders.of(app)) == "stalled"  # not done
+    server.start()  # empty: the queued renders are gone and are enqueued again
+    assert drive(app, db, huey, job_id) == "done"
+    progress = jobs.progress(db, job_id)
+    assert (progress["done"], progress["failed"], progress["message"]) == (6, 0, None)
+    assert len(list(Path(app.config["REPORT_DIR"]).glob("store-R-*.pdf"))) == 6
