@@ -27,6 +27,7 @@ from audit.validation import FieldError
 
 MAX_NOTE = 2000
 SHORT_VISIT_SHARE = 0.5  # a visit shorter than half the usual length is worth a look
+RECOMPUTED_FLAGS = ("short_visit", "far_start")
 # step -> (statuses it starts from, status it leaves, time stamp column it sets)
 STEPS = {
     "approve": (("submitted",), "approved", "approved_at"),
@@ -138,7 +139,9 @@ def usual_minutes(db: Database) -> dict[int, float]:
 def visit_flags(visit: dict, usual: dict[int, float], far_metres: float,
                 missing_photos: list[str]) -> list[str]:
     """Warnings for a reviewer: much shorter than usual, started far away, photos missing."""
-    flags = [str(f) for f in json.loads(visit.get("flags") or "[]")]
+    # Flags stored by the field app, in words; short and far are worked out below with figures.
+    flags = [f["message"] for f in json.loads(visit.get("flags") or "[]")
+             if f.get("code") not in RECOMPUTED_FLAGS]
     minutes, typical = _minutes(visit), usual.get(visit["version_id"])
     if minutes is not None and typical and minutes < SHORT_VISIT_SHARE * typical:
         flags.append(_("Much shorter than usual: %(m)d min (usual %(u)d min)",

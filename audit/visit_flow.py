@@ -265,6 +265,10 @@ def submit_visit(db: Database, visit_id: int, *, submission_uuid: str,
                  ended_at: str | None = None, short_share: float = SHORT_SHARE) -> dict:
     """Submit a visit once: answers, end time, flags and status in one transaction."""
     submission_uuid = check_uuid(submission_uuid)
+    # Read before taking the write lock: at 100,000 visits this median costs ~20 ms, which
+    # inside the transaction held every other shopper's autosave waiting.
+    version = db.execute("SELECT version_id FROM visits WHERE id = ?", [visit_id]).fetchone()
+    usual = usual_minutes(db, version[0]) if version else None
     with db.atomic():
         # Take the write lock first, so two racing retries run one after the other.
         db.execute("UPDATE visits SET updated_at = updated_at WHERE id = ?", [visit_id])
@@ -280,7 +284,7 @@ def submit_visit(db: Database, visit_id: int, *, submission_uuid: str,
         visit = require_editable(db, visit)
         _save_final(db, visit, entries, user_id)
         _refuse_incomplete(db, visit)
-        _mark_submitted(db, visit, submission_uuid, digest, ended_at, short_share)
+        _mark_submitted(db, visit, submission_uuid, digest, ended_at, short_share, usual)
         return receipt(db["visits"].get(visit_id))
 
 
@@ -335,12 +339,12 @@ def _refuse_incomplete(db: Database, visit: dict) -> None:
 
 
 def _mark_submitted(db: Database, visit: dict, submission_uuid: str, digest: str,
-                    ended_at: str | None, short_share: float) -> None:
+                    ended_at: str | None, short_share: float, usual: float | None) -> None:
     """Set the status, times, id, hash and flags of a submission."""
     started = datetime.fromisoformat(visit["started_at"]) if visit["started_at"] else None
     ended = visit["ended_at"] or client_time(ended_at, started)
     fresh = _visit_with_store(db, visit["id"])
-    flags = _add_flags(fresh, _short_flag(db, fresh, ended, short_share))
+    flags = _add_flags(fresh, _short_flag(fresh, ended, short_share, usual))
     try:
         db["visits"].update(visit["id"], {
             "status": "submitted", "submitted_at": now(), "ended_at": ended,
@@ -368,11 +372,10 @@ def usual_minutes(db: Database, version_id: int) -> float | None:
     return statistics.median(minutes) if len(minutes) >= SHORT_MIN_HISTORY else None
 
 
-def _short_flag(db: Database, visit: dict, ended: str, share: float) -> list[dict]:
+def _short_flag(visit: dict, ended: str, share: float, usual: float | None) -> list[dict]:
     """A flag when this visit was much shorter than the usual visit of its set."""
     if not visit["started_at"]:
         return []
-    usual = usual_minutes(db, visit["version_id"])
     took = (datetime.fromisoformat(ended) - datetime.fromisoformat(visit["started_at"]))
     took_min = took.total_seconds() / 60
     if usual is None or took_min >= usual * share:

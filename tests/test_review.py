@@ -146,3 +146,12 @@ def test_bad_correction_is_refused_at_the_field(login, db, submitted, data, mess
 
 def test_unknown_visit_is_404(login, submitted):
     assert login("admin").get("/review/visits/99999").status_code == 404
+
+
+def test_queue_shows_flags_stored_by_the_field_app_in_words(db, people, submitted):
+    message = "The phone's position was not shared at the start."
+    db["visits"].update(submitted, {"flags": json.dumps([{"code": "no_position",
+                                                          "message": message}])})
+    queue = {v["id"]: v["warnings"] for v in review_flow.review_queue(db, 1000)}
+    assert message in queue[submitted]
+    assert not any("{" in f or "code" in f for f in queue[submitted])
