@@ -6,6 +6,7 @@ the photo already stored instead of a second copy.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import sqlite3
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlite_utils import Database
 
 from audit.auth import User
@@ -26,6 +27,9 @@ MAX_PIXELS = 60_000_000  # a bigger picture is a decompression bomb, not a price
 MAX_PER_VISIT = 40
 JPEG_QUALITY = 82
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# With KEEP_PHOTO_GPS only these survive: latitude and longitude with their N/S and E/W refs.
+# Not the GPS time, altitude or anything else, and no camera, serial number or clock.
+GPS_POSITION = {1: ("N", "S"), 2: 90, 3: ("E", "W"), 4: 180}
 
 
 def _photo(db: Database, visit_id: int, client_id: str) -> dict | None:
@@ -35,25 +39,53 @@ def _photo(db: Database, visit_id: int, client_id: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def _reencode(stream: IO[bytes], target: Path) -> tuple[int, int, int]:
-    """Decode an image, upright it, drop EXIF, cap its size, save JPEG; (width, height, bytes)."""
+def gps_position(img: Image.Image) -> Image.Exif | None:
+    """A new EXIF block with only the picture's GPS latitude and longitude, if sane; else None."""
+    try:
+        gps = img.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        kept = {tag: gps[tag] for tag in GPS_POSITION}
+        for tag, allowed in GPS_POSITION.items():
+            if isinstance(allowed, tuple):
+                if kept[tag] not in allowed:
+                    return None
+                continue
+            parts = [float(x) for x in kept[tag]]  # degrees, minutes, seconds
+            if len(parts) != 3 or not all(math.isfinite(x) and x >= 0 for x in parts):
+                return None
+            if parts[0] + parts[1] / 60 + parts[2] / 3600 > allowed:
+                return None
+    except Exception:  # noqa: BLE001 - a phone's odd or broken EXIF only means "no position"
+        return None
+    exif = Image.Exif()
+    exif[ExifTags.IFD.GPSInfo] = kept
+    return exif
+
+
+def _reencode(stream: IO[bytes], target: Path, keep_gps: bool = False) -> tuple[int, int, int]:
+    """Decode an image, upright it, drop EXIF, cap its size, save JPEG; (width, height, bytes).
+
+    keep_gps (config KEEP_PHOTO_GPS) keeps the position only, nothing else of the EXIF.
+    """
     try:
         with Image.open(stream) as img:
             if img.width * img.height > MAX_PIXELS:
                 raise FlowError(_("This picture has too many pixels."), 413, "too_large")
             img.load()
+            position = gps_position(img) if keep_gps else None
             upright = ImageOps.exif_transpose(img).convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise FlowError(_("This file is not a picture. Choose a photo (JPEG, PNG, WebP...)."),
                         400, "not_an_image") from err
     upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
-    # Saved without exif=...: position, camera and time stamps stay on the phone.
-    upright.save(target, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    # Saved with a fresh EXIF block at most: camera, serial and time stamps stay on the phone,
+    # and the position too unless the admin chose to keep it.
+    extra = {"exif": position} if position is not None else {}
+    upright.save(target, "JPEG", quality=JPEG_QUALITY, optimize=True, **extra)
     return upright.width, upright.height, target.stat().st_size
 
 
 def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_key: str,
-                client_id: str, stream: IO[bytes]) -> tuple[dict, bool]:
+                client_id: str, stream: IO[bytes], keep_gps: bool = False) -> tuple[dict, bool]:
     """Store a photo for a criterion of the visit; (row, created). A retry returns the first."""
     if not CLIENT_ID.fullmatch(client_id or ""):
         raise FlowError(_("The photo has no valid id."), 400, "bad_client_id")
@@ -72,7 +104,7 @@ def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_
     folder = Path(upload_dir)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(18)}.jpg"
-    width, height, size = _reencode(stream, folder / name)
+    width, height, size = _reencode(stream, folder / name, keep_gps)
     try:
         with db.atomic():
             photo_id = db["photos"].insert({

@@ -1,8 +1,9 @@
-"""Security headers on every response, and a fresh session at each login and logout."""
+"""Security headers on every response, a fresh session at each login and logout, and JSON
+bodies only where the phone's script sends them."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g, session
+from flask import Flask, Response, abort, current_app, g, request, session
 
 # No inline script or style anywhere: JS lives in static/js, CSS in static/css. Photos preview
 # from data:/blob: URLs; the service worker and the manifest come from this site only.
@@ -50,6 +51,8 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 # Session keys that survive login (audit/i18n.py: the language chosen before logging in).
 KEPT_AT_LOGIN = ("lang",)
+# The routes that take a JSON body (each reads it itself, or through shopper.forms.json_form).
+JSON_ENDPOINTS = frozenset({"shopper.start", "shopper.draft", "shopper.end", "shopper.submit"})
 
 
 def add_security_headers(response: Response) -> Response:
@@ -84,6 +87,22 @@ def end_session() -> None:
     session.clear()
 
 
+def refuse_unexpected_json() -> None:
+    """400 for a JSON body where no script sends one, or one that is not a JSON object.
+
+    Flask-WTF reads any JSON body as a form's data, and its fields and validators fail with a
+    500 on numbers, lists or null where a browser only ever posts text (found by
+    tests/test_fuzz_forms.py). Only the phone's script (static/js/sync.js) posts JSON.
+    """
+    if not request.is_json or request.endpoint is None:
+        return
+    if request.endpoint not in JSON_ENDPOINTS:
+        abort(400)
+    if not isinstance(request.get_json(silent=True), dict):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response, error pages and static files included."""
+    app.before_request(refuse_unexpected_json)
     app.after_request(add_security_headers)

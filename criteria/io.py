@@ -508,15 +508,22 @@ def _compose(text: str) -> tuple[yaml.Node | None, object, list[Problem]]:
         loader.dispose()
 
 
+TOO_LONG = "a number has too many digits"
+
+
 def _parse_json(text: str) -> tuple[object, yaml.Node | None, list[Problem]]:
     """Parse JSON; its YAML node tree, where PyYAML can read it, gives line numbers."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise _file_problem(f"not valid JSON: {err.msg}", err.lineno) from None
+    except ValueError:  # an integer past Python's 4300-digit limit for str -> int
+        raise _file_problem(TOO_LONG) from None
     try:
         node, _, problems = _compose(text)
-    except yaml.YAMLError:
+    except CriteriaError:
+        raise
+    except (yaml.YAMLError, ValueError):
         return data, None, []
     return data, node, problems
 
@@ -529,6 +536,10 @@ def _parse_yaml(text: str) -> tuple[object, yaml.Node | None, list[Problem]]:
         mark = getattr(err, "problem_mark", None)
         reason = getattr(err, "problem", None) or str(err)
         raise _file_problem(f"not valid YAML: {reason}", mark.line + 1 if mark else None) from None
+    except CriteriaError:
+        raise
+    except ValueError:  # an integer past Python's 4300-digit limit for str -> int
+        raise _file_problem(TOO_LONG) from None
     return data, node, problems
 
 

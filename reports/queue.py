@@ -96,9 +96,12 @@ def _render_on(huey: Huey):
 
     def render_pdf(html: str, lock: str, task=None) -> bytes:
         """HTML -> PDF bytes, holding the lock of its store and period, beating while it runs."""
-        from reports.render import html_to_pdf
-
         with Heartbeat(huey, task.id) as beat:
+            # Beat before importing WeasyPrint: the import takes seconds on a busy machine, and
+            # a task taken off an empty queue that has not beaten yet looks lost to the web side,
+            # which then gave it up and queued it again, over and over.
+            from reports.render import html_to_pdf
+
             if not acquire(huey, lock, task.id):
                 beat.forget()  # a waiting task is not a running one
                 raise RetryTask("the same report is being rendered", delay=LOCK_WAIT)

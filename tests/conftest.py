@@ -191,3 +191,34 @@ def sample(app, db, people):
             "store_id": store_id, "text": "Brief the staff", "due_date": "2099-01-01",
             "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01"}).last_pk,
     }
+
+
+@pytest.fixture
+def foreign(app, db, people, sample):
+    """Objects that belong to SOMEONE ELSE: 'shopper2' and 'manager2' (tests/test_object_access.py).
+
+    Unpublished objects of 'manager''s own store (shot by 'shopper2') are here too, because a
+    manager must not see a visit or photo before it is published.
+    """
+    store_id = make_store(db, "F-1", region="South")
+    db["store_managers"].insert({"store_id": store_id, "user_id": people["manager2"]})
+    visit_id = make_visit(db, store_id, people["shopper2"], status="in_progress")
+    published_id = make_visit(db, store_id, people["shopper2"], status="published")
+    unpublished_id = make_visit(db, sample["store_id"], people["shopper2"], status="approved")
+    return {
+        **{k: sample[k] for k in ("set_id", "version_id", "section_key", "criterion_key",
+                                  "number")},
+        "store_id": store_id, "code": "F-1", "visit_id": visit_id,
+        "published_visit_id": published_id, "user_id": people["shopper2"],
+        "photo_id": make_photo(db, app, published_id, client_id="foreign-photo-1"),
+        "unpublished_visit_id": unpublished_id,
+        "unpublished_photo_id": make_photo(db, app, unpublished_id, client_id="foreign-photo-2"),
+        "action_id": db["actions"].insert({
+            "store_id": store_id, "text": "Clean the windows", "due_date": "2099-01-01",
+            "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01"}).last_pk,
+        "job_id": db["jobs"].insert({
+            "kind": "store_report", "params": '{"start": "2026-01-01", "end": "2026-06-30"}',
+            "total": 1, "failed": 1, "status": "done", "message": "FOREIGN-JOB-MESSAGE",
+            "started_by": people["manager2"], "created_at": "2026-07-01T00:00:00+00:00",
+            "updated_at": "2026-07-01T00:00:00+00:00"}).last_pk,
+    }

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import FloatField, HiddenField, SelectChoice, SelectField, URLField
 from wtforms.validators import URL, Length, NumberRange, Optional
 
@@ -252,6 +253,23 @@ def fields_from_json(payload: object) -> dict[str, str]:
         return {}
     return {str(k)[:200]: v if isinstance(v, str) else json.dumps(v)
             for k, v in fields.items() if isinstance(v, str | int | float | bool)}
+
+
+def submit_details(payload: dict) -> dict:
+    """Submission id, photo ids and end time of the script's submit body; a wrong type is none."""
+    photos, uuid, ended = payload.get("photos"), payload.get("uuid"), payload.get("ended_at")
+    return {"submission_uuid": uuid if isinstance(uuid, str) else None,
+            "photo_ids": [str(p) for p in photos][:100] if isinstance(photos, list) else [],
+            "ended_at": ended if isinstance(ended, str) else None}
+
+
+def json_form(form_class: type[FlaskForm], payload: object) -> FlaskForm:
+    """A form filled from the script's JSON object as a browser posts one: every value as text.
+
+    Flask-WTF's own reading of JSON hands numbers, lists and null to fields made for text,
+    which then fail with a 500 instead of a validation message.
+    """
+    return form_class(formdata=MultiDict(fields_from_json({"fields": payload})))
 
 
 def stored_fields(criteria: list[Criterion], answers: dict[str, dict], zone_name: str

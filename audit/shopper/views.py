@@ -32,7 +32,9 @@ from audit.shopper.forms import (
     StartForm,
     SubmitForm,
     fields_from_json,
+    json_form,
     parse_answers,
+    submit_details,
 )
 from audit.shopper.pages import (
     checklist_sections,
@@ -128,7 +130,7 @@ def visit(visit_id: int):
 def start(visit_id: int):
     """Start the visit: time, and the phone's position (physical) or the URL used (online)."""
     row = _own_visit(visit_id)
-    form = StartForm()
+    form = json_form(StartForm, request.get_json()) if request.is_json else StartForm()
     if not form.validate():
         if _wants_json():
             return jsonify(error="invalid", message=_("Check the start details."),
@@ -198,7 +200,8 @@ def _store_posted_photos(row: dict, criteria: list) -> dict[str, str]:
             client_id = f"{request.form.get(f'pid-{c.key}', uuid.uuid4().hex)}-{i}"
             try:
                 store_photo(get_db(), current_app.config["UPLOAD_DIR"], row,
-                            criterion_key=c.key, client_id=client_id[:64], stream=upload.stream)
+                            criterion_key=c.key, client_id=client_id[:64], stream=upload.stream,
+                            keep_gps=current_app.config["KEEP_PHOTO_GPS"])
             except FlowError as err:
                 if err.status == 409:
                     raise
@@ -221,7 +224,7 @@ def summary(visit_id: int):
 def end(visit_id: int):
     """Record leaving the shop."""
     row = _own_visit(visit_id)
-    form = EndForm()
+    form = json_form(EndForm, request.get_json()) if request.is_json else EndForm()
     form.validate()
     try:
         end_visit(get_db(), row, form.ended_at.data or None)
@@ -260,12 +263,11 @@ def submit(visit_id: int):
     if errors:
         return _flow_error(FlowError(_("Some answers need correcting."), 422, "invalid",
                                      errors), visit_id)
+    sent = submit_details(payload) if form is None else {
+        "submission_uuid": form.uuid.data, "photo_ids": [], "ended_at": form.ended_at.data}
     try:
-        result = submit_visit(
-            get_db(), visit_id, entries=entries, user_id=current_user.id,
-            submission_uuid=(payload or {}).get("uuid") if form is None else form.uuid.data,
-            photo_ids=[str(p) for p in (payload or {}).get("photos", [])][:100],
-            ended_at=(payload or {}).get("ended_at") if form is None else form.ended_at.data)
+        result = submit_visit(get_db(), visit_id, entries=entries, user_id=current_user.id,
+                              **sent)
     except FlowError as err:
         if err.code == "missing" and not _wants_json():
             flash(err.message, "error")
@@ -288,7 +290,8 @@ def photo_upload(visit_id: int):
         photo, created = store_photo(
             get_db(), current_app.config["UPLOAD_DIR"], row,
             criterion_key=request.form.get("criterion", ""),
-            client_id=request.form.get("client_id", ""), stream=upload.stream)
+            client_id=request.form.get("client_id", ""), stream=upload.stream,
+            keep_gps=current_app.config["KEEP_PHOTO_GPS"])
     except FlowError as err:
         return _flow_error(err, visit_id)
     body = {"id": photo["id"], "client_id": photo["client_id"], "width": photo["width"],

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.benchmarks.common import ROOT, Row
 
-SECTIONS = ("data", "aggregation", "pdf", "bulk", "load", "phone")
+SECTIONS = ("data", "aggregation", "pdf", "bulk", "queue", "load", "phone")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -41,6 +41,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pdf-repeats", type=int, default=5)
     p.add_argument("--repeats", type=int, default=15, help="runs of each aggregation timing")
     p.add_argument("--bulk-stores", type=int, default=200)
+    p.add_argument("--queue-stores", type=int, default=200,
+                   help="store reports of the queue part (serial, SQLite queue, Redis)")
     p.add_argument("--workdir", type=Path, default=ROOT / "test-output" / "bench")
     p.add_argument("--reuse-data", action="store_true",
                    help="keep the database of an earlier run (no generation timing)")
@@ -52,7 +54,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.smoke:
         args.stores, args.visits, args.shoppers = 4, 52, 3
         args.duration, args.burst, args.think = 3, 1.5, 0.05
-        args.pdf_repeats, args.repeats, args.bulk_stores = 1, 2, 2
+        args.pdf_repeats, args.repeats, args.bulk_stores, args.queue_stores = 1, 2, 2, 2
         args.workdir = Path(tempfile.mkdtemp(prefix="bench-smoke-"))
     return args
 
@@ -87,7 +89,7 @@ def table(rows: list[Row], heading: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen parts in order (load last: it adds submitted visits) and print."""
-    from tests.benchmarks import aggregation, data, load, pdf, weight
+    from tests.benchmarks import aggregation, data, load, pdf, queue_bench, weight
 
     args = parse(argv)
     only = set(args.only or SECTIONS)
@@ -114,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     part("pdf", lambda: pdf.render_benchmarks(database, store_id, args.pdf_repeats)
          + pdf.cached_download(database, args.workdir, max(5, args.repeats)))
     part("bulk", lambda: pdf.bulk_benchmarks(database, args.bulk_stores))
+    part("queue", lambda: queue_bench.queue_benchmarks(database, args.queue_stores))
     part("phone", lambda: weight.page_weight(database, args.workdir))
     part("load", lambda: load.load_benchmark(
         database, args.workdir, shoppers=args.shoppers, duration=args.duration,
