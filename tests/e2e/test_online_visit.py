@@ -82,6 +82,10 @@ def next_screen(page) -> None:
     page.wait_for_load_state("domcontentloaded")
 
 
+# Known flaky under CPU load (both cores busy with PDF renders): the reload after a send can
+# exceed the service worker's 5 s network timeout and show the cached page; see the closing
+# note. One rerun, so CI tells a real failure (fails twice) from a slow moment.
+@pytest.mark.flaky(reruns=1)
 def test_inquiry_today_answer_tomorrow_then_submit(live_server, warsaw_phone, online_visit, db,
                                                    log_in):
     phone, shot = warsaw_phone
