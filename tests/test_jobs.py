@@ -254,8 +254,9 @@ def test_manager_download_not_cached_shows_preparing_then_delivers(app, login, p
                                                                      filequeue):
     store_id = make_store(db, "M-1")
     db["store_managers"].insert({"store_id": store_id, "user_id": people["manager"]})
+    # A render in this thread holds the GIL; with 0.5 s its heartbeat thread looked lost.
     app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=filequeue.settings.queue_file,
-                      RENDER_LOST_AFTER=0.5)
+                      RENDER_LOST_AFTER=10)
     huey = jobs.queue_for(app)
     client = login("manager")
     url = f"/manager/stores/{store_id}/report.pdf?start=2026-09-01&end=2026-11-30"
