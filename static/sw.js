@@ -29,21 +29,37 @@ function timeout(ms) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), ms));
 }
 
-async function networkFirst(request, cacheName) {
+async function networkFirst(request, cacheName, event) {
   const cache = await caches.open(cacheName);
-  try {
-    const response = await Promise.race([fetch(request), timeout(TIMEOUT_MS)]);
+  const keep = async (response) => {
     if (response.ok && !response.redirected && response.type === 'basic') {
       await cache.put(request, response.clone());
     }
     return response;
+  };
+  const pending = fetch(request).then(keep);
+  try {
+    return await Promise.race([pending, timeout(TIMEOUT_MS)]);
   } catch (err) {
     const cached = (await cache.match(request)) || (await caches.match(request, { ignoreSearch: true }));
-    if (cached) return cached;
+    if (cached) {
+      // A slow answer (weak signal, busy server) still arrives: keep it and tell the page, so a
+      // list shown from the cache does not stay stale once the real one is here.
+      if (request.mode === 'navigate') event.waitUntil(tellWhenFresh(pending, event.resultingClientId));
+      return cached;
+    }
     const home = await caches.match(new URL('./', self.registration.scope).pathname);
     if (request.mode === 'navigate' && home) return home;
     return Response.error();
   }
+}
+
+async function tellWhenFresh(pending, clientId) {
+  try {
+    const response = await pending;
+    const client = clientId && (await self.clients.get(clientId));
+    if (response.ok && client) client.postMessage({ type: 'fresh-page' });
+  } catch (err) { /* no signal after all: the cached copy was the right answer */ }
 }
 
 self.addEventListener('fetch', (event) => {
@@ -51,10 +67,10 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/static/')) {
-    event.respondWith(networkFirst(request, SHELL));
+    event.respondWith(networkFirst(request, SHELL, event));
   } else if (url.pathname.startsWith(new URL(self.registration.scope).pathname) &&
              !url.pathname.endsWith('/sw.js') && !url.pathname.endsWith('.json')) {
-    event.respondWith(networkFirst(request, PAGES));
+    event.respondWith(networkFirst(request, PAGES, event));
   }
 });
 

@@ -419,8 +419,21 @@ function guardLogout() {
   });
 }
 
+// The worker served this page from its cache because the network was slow, and the real page
+// has now arrived. My visits has nothing to type into, so it simply shows the real one; at most
+// once a minute, so a server that is always slow cannot keep reloading the page.
+function reloadWhenFresh(event) {
+  if (!event.data || event.data.type !== 'fresh-page' || location.pathname !== app.home) return;
+  const last = Number(sessionStorage.getItem('audit-fresh-reload') || 0);
+  if (Date.now() - last < 60000) return;
+  sessionStorage.setItem('audit-fresh-reload', String(Date.now()));
+  location.reload();
+}
+
 async function setupWorker() {
   if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.addEventListener('message', reloadWhenFresh);
+  navigator.serviceWorker.startMessages();
   try {
     await navigator.serviceWorker.register(root.dataset.sw, { scope: app.home });
     const reg = await navigator.serviceWorker.ready;

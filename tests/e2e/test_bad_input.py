@@ -130,10 +130,6 @@ def test_reload_in_the_middle_of_a_section_keeps_what_was_entered(shopper_phone,
         == "Only one till open."
 
 
-# Known flaky under CPU load (both cores busy with PDF renders): the reload after a send can
-# exceed the service worker's 5 s network timeout and show the cached page; see the closing
-# note. One rerun, so CI tells a real failure (fails twice) from a slow moment.
-@pytest.mark.flaky(reruns=1)
 def test_session_expired_while_offline_loses_nothing_after_logging_in_again(
         shopper_phone, live_server, shots, db, tiny_visit):
     page = shopper_phone

@@ -1,4 +1,5 @@
-"""Two ways a shopper could lose a visit: logging out with unsent work, and a new app version."""
+"""Ways a shopper could lose a visit or be misled: logging out with unsent work, a new app
+version, and a slow network that shows My visits from the phone's cache."""
 
 from __future__ import annotations
 
@@ -233,3 +234,41 @@ def test_service_worker_update_never_strands_a_visit_in_progress(
     assert wait_for_answers(db, pitfall_visit, expected) == expected
     expect(page.locator("[data-sync]")).to_have_text("Saved on the phone and on the server.")
     shots("sent-after-update", page)
+
+
+def slow_once(app, endpoint: str, seconds: float) -> None:
+    """Make the next request to `endpoint` take `seconds`: a weak signal or a busy server."""
+    view = app.view_functions[endpoint]
+    pending = [seconds]
+
+    def slow(*args, **kwargs):
+        if pending:
+            time.sleep(pending.pop())
+        return view(*args, **kwargs)
+
+    app.view_functions[endpoint] = slow
+
+
+def test_my_visits_from_the_cache_on_a_slow_network_is_replaced_when_the_real_page_arrives(
+        shopper_phone, live_server, shots, db, people, pitfall_visit):
+    page = shopper_phone
+    page.goto("/shopper/")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller", polling=200)
+    page.reload()  # now through the worker, which keeps this copy of My visits
+    expect(page.get_by_text("Pitfall Store")).to_be_visible()
+
+    # A new visit is scheduled; the next My visits takes longer than the worker waits (5 s).
+    later = make_store(db, "PIT-2", name="Later Store")
+    db["visits"].insert({
+        "store_id": later, "shopper_id": people["shopper"], "status": "scheduled",
+        "version_id": db["visits"].get(pitfall_visit)["version_id"],
+        "window_start": "2026-01-01", "window_end": "2030-12-31", "flags": "[]",
+        "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01T00:00:00+00:00"})
+    slow_once(live_server.app, "shopper.index", 9)
+    started = time.monotonic()
+    page.reload()
+    assert time.monotonic() - started < 8.5, "the cached copy should be shown after 5 s"
+    assert page.get_by_text("Later Store").count() == 0  # the phone's copy, without it
+    # The real page arrives a few seconds later and takes the cached copy's place by itself.
+    expect(page.get_by_text("Later Store")).to_be_visible(timeout=20_000)
+    shots("fresh-after-slow-network", page)
