@@ -238,12 +238,41 @@ def test_unreachable_queue_at_start_is_a_clear_message_in_the_cli(app, runner, c
     assert "Traceback" not in result.output
 
 
-def test_unreachable_queue_stops_a_worker_with_a_clear_message(tmp_path):
-    env = {"AUDIT_REDIS_URL": DOWN, "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "reports.worker"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60,
-                          check=False)
+def run_worker(tmp_path, **env) -> subprocess.CompletedProcess:
+    """`python -m reports.worker` with only the given settings, to its end."""
+    return subprocess.run([sys.executable, "-m", "reports.worker"], cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_unreachable_queue_stops_a_worker_told_not_to_wait_with_a_clear_message(tmp_path):
+    done = run_worker(tmp_path, AUDIT_REDIS_URL=DOWN, AUDIT_QUEUE_WAIT="0")
     assert done.returncode == 2 and DOWN in done.stderr and "AUDIT_REDIS_URL" in done.stderr
+    assert "Waiting" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_worker_waits_for_an_unreachable_queue_then_gives_up_after_queue_wait(tmp_path):
+    start = time.monotonic()
+    done = run_worker(tmp_path, AUDIT_REDIS_URL=DOWN, AUDIT_QUEUE_WAIT="1.5")
+    assert time.monotonic() - start >= 1.5
+    assert done.returncode == 2 and DOWN in done.stderr and "AUDIT_REDIS_URL" in done.stderr
+    assert "Waiting for it" in done.stderr
+    assert "Gave up after 1.5 s (AUDIT_QUEUE_WAIT)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_worker_whose_queue_folder_cannot_be_created_names_the_path_and_setting(tmp_path):
+    (tmp_path / "not-a-folder").write_text("a file where the folder should be")
+    queue_file = tmp_path / "not-a-folder" / "queue" / "queue.db"
+    done = run_worker(tmp_path, AUDIT_QUEUE_FILE=str(queue_file))
+    assert done.returncode == 2, done.stderr
+    assert str(queue_file.parent) in done.stderr and "AUDIT_QUEUE_FILE" in done.stderr
+    assert "cannot be created" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_worker_with_a_bad_queue_wait_says_so(tmp_path):
+    done = run_worker(tmp_path, AUDIT_REDIS_URL=DOWN, AUDIT_QUEUE_WAIT="soon")
+    assert done.returncode == 2 and "AUDIT_QUEUE_WAIT='soon'" in done.stderr
     assert "Traceback" not in done.stderr
 
 
