@@ -7,7 +7,9 @@ no consumer, and play the worker's part by dequeuing and executing tasks themsel
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import subprocess
 import sys
 import time
@@ -299,8 +301,32 @@ def test_manager_download_not_cached_shows_preparing_then_delivers(app, login, p
     work(huey)
     while db["jobs"].get(job_id)["status"] != "done" and time.time() < deadline:
         time.sleep(0.05)  # ... and collects it
-    response = client.get(f"{url}&job={job_id}")
+    # The page's next refresh: the tab now says the report is ready and starts the download
+    # (meta refresh, no JavaScript needed); a bare PDF answer left it at "Preparing".
+    ready = client.get(f"{url}&job={job_id}")
+    assert ready.status_code == 200 and ready.mimetype == "text/html"
+    assert "Your report is ready" in ready.text and "Preparing your report" not in ready.text
+    assert "<script" not in ready.text
+    download = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', ready.text)
+    assert download, ready.text
+    link = html.unescape(download.group(1))
+    assert "job=" not in link and f'href="{download.group(1)}"' in ready.text  # and a button
+    response = client.get(link)
     assert response.mimetype == "application/pdf" and "M-1" in pdf_text(response.data)
+    assert response.headers["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize(("lang", "ready"), [("pl", "Raport jest gotowy"),
+                                              ("ru", "Отчёт готов")])
+def test_report_ready_page_speaks_the_managers_language(lang, ready, login, people, db):
+    store_id = make_store(db, "M-3")
+    db["store_managers"].insert({"store_id": store_id, "user_id": people["manager"]})
+    db["users"].update(people["manager"], {"language": lang})
+    client = login("manager")
+    url = f"/manager/stores/{store_id}/report.pdf?start=2026-09-01&end=2026-11-30"
+    assert client.get(url).mimetype == "application/pdf"  # immediate mode: cached at once
+    page = client.get(f"{url}&job=1").text  # what the preparing page refreshes to
+    assert ready in page and "Your report is ready" not in page and "M-3" in page
 
 
 def test_manager_sees_why_a_report_failed_and_can_try_again(app, login, people, db, monkeypatch):
