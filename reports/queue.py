@@ -74,14 +74,24 @@ class Settings:
 
 
 def make_huey(settings: Settings) -> Huey:
-    """A Huey for the settings, with the render task registered on it (huey.render_task)."""
+    """A Huey for the settings, with the render task registered on it (huey.render_task).
+
+    QueueUnavailable when the SQLite queue's folder cannot be created.
+    """
     common = {"results": True, "store_intermediate_errors": False}
     if settings.immediate:
         huey: Huey = MemoryHuey(NAME, immediate=True, **common)
     elif settings.redis_url:
         huey = RedisHuey(NAME, url=settings.redis_url, **common)
     else:
-        Path(settings.queue_file).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(settings.queue_file).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # read-only disk, no permission, a file in the way
+            raise QueueUnavailable(
+                f"The render queue's folder {folder} (for AUDIT_QUEUE_FILE={settings.queue_file})"
+                f" cannot be created: {err.strerror or err}. Create it, make it writable, or set"
+                f" AUDIT_QUEUE_FILE to a file in a writable folder.") from None
         huey = SqliteHuey(NAME, filename=settings.queue_file, **common)
     huey.settings = settings
     # Immediate mode has nobody reading the schedule, so a delayed retry would never run.

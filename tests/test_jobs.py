@@ -7,7 +7,9 @@ no consumer, and play the worker's part by dequeuing and executing tasks themsel
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import subprocess
 import sys
 import time
@@ -238,12 +240,41 @@ def test_unreachable_queue_at_start_is_a_clear_message_in_the_cli(app, runner, c
     assert "Traceback" not in result.output
 
 
-def test_unreachable_queue_stops_a_worker_with_a_clear_message(tmp_path):
-    env = {"AUDIT_REDIS_URL": DOWN, "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "reports.worker"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60,
-                          check=False)
+def run_worker(tmp_path, **env) -> subprocess.CompletedProcess:
+    """`python -m reports.worker` with only the given settings, to its end."""
+    return subprocess.run([sys.executable, "-m", "reports.worker"], cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", **env}, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_unreachable_queue_stops_a_worker_told_not_to_wait_with_a_clear_message(tmp_path):
+    done = run_worker(tmp_path, AUDIT_REDIS_URL=DOWN, AUDIT_QUEUE_WAIT="0")
     assert done.returncode == 2 and DOWN in done.stderr and "AUDIT_REDIS_URL" in done.stderr
+    assert "Waiting" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_worker_waits_for_an_unreachable_queue_then_gives_up_after_queue_wait(tmp_path):
+    start = time.monotonic()
+    done = run_worker(tmp_path, AUDIT_REDIS_URL=DOWN, AUDIT_QUEUE_WAIT="1.5")
+    assert time.monotonic() - start >= 1.5
+    assert done.returncode == 2 and DOWN in done.stderr and "AUDIT_REDIS_URL" in done.stderr
+    assert "Waiting for it" in done.stderr
+    assert "Gave up after 1.5 s (AUDIT_QUEUE_WAIT)" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_worker_whose_queue_folder_cannot_be_created_names_the_path_and_setting(tmp_path):
+    (tmp_path / "not-a-folder").write_text("a file where the folder should be")
+    queue_file = tmp_path / "not-a-folder" / "queue" / "queue.db"
+    done = run_worker(tmp_path, AUDIT_QUEUE_FILE=str(queue_file))
+    assert done.returncode == 2, done.stderr
+    assert str(queue_file.parent) in done.stderr and "AUDIT_QUEUE_FILE" in done.stderr
+    assert "cannot be created" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_worker_with_a_bad_queue_wait_says_so(tmp_path):
+    done = run_worker(tmp_path, AUDIT_REDIS_URL=DOWN, AUDIT_QUEUE_WAIT="soon")
+    assert done.returncode == 2 and "AUDIT_QUEUE_WAIT='soon'" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -270,8 +301,32 @@ def test_manager_download_not_cached_shows_preparing_then_delivers(app, login, p
     work(huey)
     while db["jobs"].get(job_id)["status"] != "done" and time.time() < deadline:
         time.sleep(0.05)  # ... and collects it
-    response = client.get(f"{url}&job={job_id}")
+    # The page's next refresh: the tab now says the report is ready and starts the download
+    # (meta refresh, no JavaScript needed); a bare PDF answer left it at "Preparing".
+    ready = client.get(f"{url}&job={job_id}")
+    assert ready.status_code == 200 and ready.mimetype == "text/html"
+    assert "Your report is ready" in ready.text and "Preparing your report" not in ready.text
+    assert "<script" not in ready.text
+    download = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', ready.text)
+    assert download, ready.text
+    link = html.unescape(download.group(1))
+    assert "job=" not in link and f'href="{download.group(1)}"' in ready.text  # and a button
+    response = client.get(link)
     assert response.mimetype == "application/pdf" and "M-1" in pdf_text(response.data)
+    assert response.headers["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize(("lang", "ready"), [("pl", "Raport jest gotowy"),
+                                              ("ru", "Отчёт готов")])
+def test_report_ready_page_speaks_the_managers_language(lang, ready, login, people, db):
+    store_id = make_store(db, "M-3")
+    db["store_managers"].insert({"store_id": store_id, "user_id": people["manager"]})
+    db["users"].update(people["manager"], {"language": lang})
+    client = login("manager")
+    url = f"/manager/stores/{store_id}/report.pdf?start=2026-09-01&end=2026-11-30"
+    assert client.get(url).mimetype == "application/pdf"  # immediate mode: cached at once
+    page = client.get(f"{url}&job=1").text  # what the preparing page refreshes to
+    assert ready in page and "Your report is ready" not in page and "M-3" in page
 
 
 def test_manager_sees_why_a_report_failed_and_can_try_again(app, login, people, db, monkeypatch):

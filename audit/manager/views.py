@@ -90,6 +90,11 @@ def store_report(store_id: int):
                                   current_user.id, request.args.get("job", type=int))
     if path is None:
         return render_template("manager/preparing.html", store=store, job=job, period=period)
+    if request.args.get("job"):
+        # The preparing page refreshed into a ready report. Sent as a download it would leave
+        # the tab reading "Preparing your report": say it is ready, and start the download.
+        return render_template("manager/preparing.html", store=store, job=None, period=period,
+                               ready=True)
     name = f"audit-{render.safe_name(store['code'])}-{period.start}-{period.end}.pdf"
     return send_pdf(path, name)
 

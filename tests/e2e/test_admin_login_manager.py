@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -9,6 +11,7 @@ from conftest import PASSWORD, make_store, make_visit
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from audit import jobs
 from audit.criteria_store import current_version_id, version_set
 from e2e.site_pages import log_in_as
 
@@ -122,3 +125,29 @@ def test_manager_filters_the_report_by_period(open_page, shots, people, two_peri
     button.click()
     expect(page.locator("main")).to_contain_text("The start of the period is after its end.")
     shots("bad-period", page)
+
+
+def test_manager_waiting_for_a_report_gets_it_and_the_tab_says_it_is_ready(
+        open_page, shots, app, tmp_path, two_periods):
+    # A real queue nobody consumes: the test plays the render worker once the page waits.
+    app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=str(tmp_path / "queue.db"),
+                      RENDER_LOST_AFTER=30)
+    huey = jobs.queue_for(app)
+    page = open_page("laptop", accept_downloads=True)
+    log_in_as(page, "manager")
+    page.goto(f"/manager/stores/{two_periods['store']}")
+    page.get_by_role("link", name="Last 3 months", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Preparing your report")
+    shots("preparing", page)
+    deadline = time.time() + 60
+    while huey.storage.queue_size() == 0 and time.time() < deadline:
+        time.sleep(0.05)  # the web process's driver thread enqueues the render
+    task = huey.dequeue()
+    assert task is not None
+    with page.expect_download(timeout=60_000) as download:
+        huey.execute(task)  # ... the page refreshes itself, then starts the download
+    text = " ".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
+    assert "Period Store" in text
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your report is ready")
+    expect(page).to_have_title(re.compile("Your report is ready"))
+    shots("ready", page)
