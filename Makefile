@@ -47,9 +47,11 @@ translations: $(VENV)/.installed
 # Extract every wrapped string and update the catalogues; then translate the new entries.
 # babel.cfg's patterns are relative to the folder scanned, so scan "." (hidden folders are skipped).
 # No fuzzy matching: a new or changed text arrives empty, and tests/test_translations.py names it.
+# N_ and Nn_ mark criteria/'s messages, which criteria/ cannot translate (it knows no Babel).
 i18n: $(VENV)/.installed
 	@mkdir -p audit/translations
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -c TRANSLATORS: \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -k N_ -k Nn_:1,2 \
+	  -c TRANSLATORS: \
 	  --sort-by-file \
 	  -o audit/translations/messages.pot .
 	@for lang in pl ru; do \

@@ -34,6 +34,7 @@ def _read_set(path: Path, consequence: str):
     try:
         return load_set(path.read_bytes(), fmt)  # criteria.io refuses more than MAX_BYTES
     except CriteriaError as err:
+        # English, like the rest of the CLI; the web pages translate (audit/criteria_problems.py).
         lines = "\n".join(f"  {p}" for p in err.problems)
         raise click.ClickException(f"{path} has problems; {consequence}:\n{lines}") from None
 

@@ -13,8 +13,11 @@ from sqlite_utils import Database
 from audit.db import now, open_db
 from criteria.io import CriteriaError, Problem, load_set, set_from_dict, set_to_dict
 from criteria.model import CriteriaSet
+from criteria.problems import N_
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "criteria" / "builtin"
+# Shown in the admin's language where the problem is shown (audit/criteria_problems.py).
+KEY_TAKEN = N_("a set with the key '%(key)s' already exists")
 
 
 @lru_cache(maxsize=256)
@@ -253,7 +256,7 @@ def duplicate_set(db: Database, version_id: int, key: str, name: dict[str, str],
     cs = set_from_dict(data)
     with db.atomic():
         if set_id_of(db, key) is not None:
-            raise CriteriaError([Problem("key", f"a set with the key '{key}' already exists")])
+            raise CriteriaError([Problem.of("key", KEY_TAKEN, key=key)])
         return add_set(db, cs, user_id=user_id, publish=False)
 
 
@@ -271,7 +274,7 @@ def new_set(db: Database, key: str, name_en: str, channel: str, *,
     })
     with db.atomic():
         if set_id_of(db, key) is not None:
-            raise CriteriaError([Problem("key", f"a set with the key '{key}' already exists")])
+            raise CriteriaError([Problem.of("key", KEY_TAKEN, key=key)])
         return add_set(db, cs, user_id=user_id, publish=False)
 
 

@@ -339,7 +339,7 @@ BAD_SETS = [
     (None, "the top level must be a mapping, got nothing"),
     (changed("key", DELETE), "(top level): missing key"),
     (changed("key", ""), "key: key is empty"),
-    (changed("key", 7), "key: key must be a string, got int"),
+    (changed("key", 7), "key: key must be a string, got a whole number"),
     (changed("key", "Physical Store"), "key 'Physical Store' must match ^[a-z0-9][a-z0-9_-]*$"),
     (changed("key", "-store"), "must match"),
     (changed("colour", "red"), "colour: unknown field 'colour'"),

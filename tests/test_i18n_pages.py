@@ -9,8 +9,19 @@ from datetime import UTC, date, datetime
 import pytest
 from conftest import make_store, make_user, make_visit
 from pypdf import PdfReader
+from table_dump import changed_tables, table_dump
+from test_criteria_cli import TINY
+from test_criteria_editor import _error_at as error_at
+from test_criteria_editor import _upload as upload
 
-from audit.criteria_store import current_version_id, new_set, publish_version, version_set
+from audit.admin.criteria_forms import flatten_criterion
+from audit.criteria_store import (
+    current_version_id,
+    new_set,
+    publish_version,
+    version_dict,
+    version_set,
+)
 from audit.demo import answer_value
 from criteria.scoring import round_score
 from reports import render, text
@@ -137,6 +148,98 @@ def test_admin_editor_marks_the_languages_a_set_is_missing(lang, db, login, peop
     speaks(db, people["admin"], lang)
     body = page(login("admin"), f"/admin/criteria/versions/{draft}/edit")
     assert UI[lang]["missing"] in body
+
+
+# (language, bad file, the problem as the import page lists it: place and line, then message).
+# Keys, field names and values stay as the file has them; numbers are grouped as the language
+# groups them (a no-break space).
+BAD_IMPORTS = [
+    pytest.param("pl", TINY.replace("type: yes_no", "type: smell"),
+                 "sections[main].criteria[greeted].type (wiersz 9): nieznany typ 'smell' "
+                 "(dozwolone: yes_no, rating, choice, duration, count, number, text, photo, "
+                 "interval)", id="pl-unknown-type"),
+    pytest.param("pl", TINY.replace("key: wait", "key: greeted"),
+                 "sections[main].criteria[greeted] (wiersz 11): klucz kryterium „greeted” się "
+                 "powtarza (pierwszy raz w sections[main].criteria[greeted])",
+                 id="pl-duplicate-key"),
+    pytest.param("pl", TINY + "# " + "x" * 1_000_000 + "\n",
+                 "(plik): plik ma 1\u00a0000\u00a0304 bajty, a limit wynosi 1\u00a0000\u00a0000",
+                 id="pl-over-1-MB"),
+    pytest.param("ru", TINY.replace("type: yes_no", "type: yes_no\n        weight: -1"),
+                 "sections[main].criteria[greeted].weight (строка 10): поле weight должно быть "
+                 "не меньше 0, получено: -1", id="ru-negative-weight"),
+    pytest.param("ru", TINY.replace("text: {en: Were you greeted}", "text: {pl: Powitanie}"),
+                 "sections[main].criteria[greeted].text (строка 10): нет текста на английском "
+                 "(en)", id="ru-missing-en-text"),
+    pytest.param("ru", TINY.replace("type: yes_no", "type: choice"),
+                 "sections[main].criteria[greeted].options (строка 8): нужен хотя бы один "
+                 "вариант", id="ru-choice-without-options"),
+]
+NOTHING_SAVED = {"pl": "1 błąd; nic nie zapisano.", "ru": "1 ошибка; ничего не сохранено."}
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), BAD_IMPORTS)
+def test_a_bad_import_lists_its_problems_in_the_admins_language_and_writes_nothing(
+        lang, text, expected, db, login, people):
+    speaks(db, people["admin"], lang)
+    admin = login("admin")
+    before = table_dump(db)
+    response = upload(admin, text)
+    assert response.status_code == 400
+    body = html.unescape(response.text)
+    assert f"<li>{expected}</li>" in body, body[-3000:]
+    assert NOTHING_SAVED[lang] in body
+    assert changed_tables(before, table_dump(db)) == []
+
+
+@pytest.mark.parametrize(("lang", "change", "field", "expected"), [
+    ("pl", {"c-weight": "-1"}, "c-weight", "pole weight musi wynosić co najmniej 0, otrzymano: -1"),
+    ("pl", {"c-text-en": ""}, "c-text", "brak tekstu po angielsku (en)"),
+    ("ru", {"c-band-1-max": "30"}, "c-bands",
+     "диапазоны идут не по порядку: max 30 должен быть больше 60"),
+    ("ru", {"c-type": "smell"}, "c-type", "неизвестный тип 'smell' (допустимые: yes_no, rating, "
+     "choice, duration, count, number, text, photo, interval)"),
+])
+def test_a_bad_criterion_is_refused_at_its_field_in_the_admins_language(lang, change, field,
+                                                                       expected, db, login,
+                                                                       people):
+    speaks(db, people["admin"], lang)
+    admin = login("admin")
+    v1 = current_version_id(db, "physical-store")
+    values = flatten_criterion(version_dict(db, v1)["sections"][0]["criteria"][1])
+    before = table_dump(db)
+    response = admin.post(f"/admin/criteria/versions/{v1}/criteria/{values['c-key']}",
+                          {**values, **change})
+    assert response.status_code == 400
+    assert error_at(response, field, expected), response.text
+    assert changed_tables(before, table_dump(db)) == []
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", "Nie zmieniono: sections[general].criteria: potrzebne jest co najmniej jedno "
+           "kryterium"),
+    ("ru", "Не изменено: sections[general].criteria: нужен хотя бы один критерий"),
+])
+def test_a_refused_removal_says_why_in_the_admins_language(lang, expected, db, login, people):
+    draft = new_set(db, "one-question", "One question", "any")
+    speaks(db, people["admin"], lang)
+    admin = login("admin")
+    response = admin.post(f"/admin/criteria/versions/{draft}/move",
+                          {"kind": "criterion", "key": "first_question", "direction": "remove"},
+                          follow_redirects=True)
+    assert expected in html.unescape(response.text)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", "zestaw o kluczu „physical-store” już istnieje"),
+    ("ru", "набор с ключом «physical-store» уже существует"),
+])
+def test_a_taken_set_key_is_refused_in_the_admins_language(lang, expected, db, login, people):
+    speaks(db, people["admin"], lang)
+    taken = login("admin").post("/admin/criteria/new",
+                                {"key": "physical-store", "name": "X", "channel": "online"})
+    assert taken.status_code == 400
+    assert error_at(taken, "key", expected), taken.text
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -36,7 +36,8 @@ def source_messages() -> dict[tuple[str | None, str], str]:
     """
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_pgettext": ((1, "c"), 2)}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_pgettext": ((1, "c"), 2), "N_": None,
+                "Nn_": (1, 2)}
     found = {}
     for filename, lineno, message, _comments, context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords=keywords):

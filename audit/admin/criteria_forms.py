@@ -16,6 +16,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
+from audit.criteria_problems import problem_message
 from criteria.io import CRITERION_FIELDS, KEY_PATTERN, Problem
 from criteria.model import ANSWER_TYPES, CHANNELS, KNOCKOUT_SCOPES, UNITS
 
@@ -293,7 +294,8 @@ def attach(problems: list[Problem], anchors: Mapping[str, str]
            ) -> tuple[dict[str, list[str]], list[Problem]]:
     """Put each problem at the input for its place (or its nearest enclosing one).
 
-    Returns (messages per input name, problems with no input on this page).
+    Returns (messages per input name in the admin's language, problems with no input on this
+    page).
     """
     errors: dict[str, list[str]] = {}
     elsewhere = []
@@ -302,7 +304,7 @@ def attach(problems: list[Problem], anchors: Mapping[str, str]
         while where and where not in anchors:
             where = _LAST_STEP.sub("", where) if _LAST_STEP.search(where) else ""
         if where:
-            errors.setdefault(anchors[where], []).append(problem.message)
+            errors.setdefault(anchors[where], []).append(problem_message(problem))
         else:
             elsewhere.append(problem)
     return errors, elsewhere

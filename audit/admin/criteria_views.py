@@ -13,12 +13,15 @@ from flask_login import current_user
 from audit import criteria_store as store
 from audit.admin import bp
 from audit.admin import criteria_forms as forms
+from audit.criteria_problems import problem_message, problem_text
 from audit.db import get_db
 from criteria.diff import diff_sets
 from criteria.io import CriteriaError, Problem, dump_set, load_set, set_to_dict
 from criteria.model import text
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+# The criteria pages list problems with `{{ p|problem_text }}`, in the admin's language.
+bp.add_app_template_filter(problem_text)
 
 
 # ---------------------------------------------------------------- fetch or 404
@@ -105,7 +108,7 @@ def criteria_set_new():
             version_id = store.new_set(get_db(), form.key.data.strip(), form.name.data.strip(),
                                        form.channel.data, user_id=current_user.id)
         except CriteriaError as err:
-            form.key.errors = [p.message for p in err.problems]
+            form.key.errors = [problem_message(p) for p in err.problems]
         else:
             return redirect(url_for("admin.criteria_edit", version_id=version_id))
     status = 400 if form.errors else 200
@@ -142,7 +145,7 @@ def criteria_duplicate(set_id: int):
             new_id = store.duplicate_set(get_db(), version_id, form.key.data.strip(),
                                          {"en": form.name.data.strip()}, user_id=current_user.id)
         except CriteriaError as err:
-            form.key.errors = [p.message for p in err.problems]
+            form.key.errors = [problem_message(p) for p in err.problems]
         else:
             flash(_("Copied. This is a draft: publish it when it is ready."), "success")
             return redirect(url_for("admin.criteria_edit", version_id=new_id))
@@ -261,7 +264,8 @@ def criteria_move(version_id: int):
     except KeyError:
         abort(404)
     except CriteriaError as err:
-        flash(_("Not changed: %(problems)s", problems="; ".join(map(str, err.problems))), "error")
+        flash(_("Not changed: %(problems)s", problems="; ".join(map(problem_text, err.problems))),
+              "error")
         return redirect(url_for("admin.criteria_edit", version_id=version_id))
 
 
