@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from audit.criteria_store import version_set
 from audit.db import now
 from audit.visit_scores import rescore
-from criteria.scoring import NA, VisitScore, validate_value
+from criteria.scoring import MAX_TEXT, NA, VisitScore, validate_value
 
 MAX_COMMENT = 2000
 KEEP = object()  # "leave the stored comment as it is"
@@ -41,18 +42,39 @@ def check_answers(db: Database, version_id: int, entries: list[AnswerInput]) -> 
         try:
             criterion = cs.criterion(entry.criterion_key)
         except KeyError:
-            errors[entry.criterion_key] = "This question is not part of the visit's checklist."
+            errors[entry.criterion_key] = _("This question is not part of the visit's checklist.")
             continue
         if entry.value == NA:
             if not criterion.na_allowed:
-                errors[entry.criterion_key] = "N/A is not allowed for this question."
-        elif entry.value is not None:
-            message = validate_value(criterion, entry.value)
-            if message:
-                errors[entry.criterion_key] = message
+                errors[entry.criterion_key] = _("N/A is not allowed for this question.")
+        elif entry.value is not None and validate_value(criterion, entry.value):
+            errors[entry.criterion_key] = refused_answer(criterion)
         if isinstance(entry.comment, str) and len(entry.comment) > MAX_COMMENT:
-            errors[entry.criterion_key] = f"A comment may have at most {MAX_COMMENT} characters."
+            errors[entry.criterion_key] = _("A comment may have at most %(n)d characters.",
+                                            n=MAX_COMMENT)
     return errors
+
+
+def refused_answer(criterion) -> str:
+    """What to tell the user about an answer its criterion refuses, in their language.
+
+    criteria/ explains it in English for the CLI; the forms catch most mistakes first, so this
+    is said when a value got past them (an out-of-range rating, an unknown option, a long text).
+    """
+    kind = criterion.type
+    if kind == "yes_no":
+        return _("Choose yes or no.")
+    if kind == "count":
+        return _("Enter a whole number, 0 or more.")
+    if kind == "duration":
+        return _("The time cannot be negative.")
+    if kind == "number":
+        return _("Enter a number.")
+    if kind == "text":
+        return _("Write at most %(n)d characters.", n=MAX_TEXT)
+    if kind == "interval":
+        return _("Enter a date and time.")
+    return _("Choose one of the answers.")  # rating, choice
 
 
 def save_answers(

@@ -135,7 +135,7 @@ def test_correction_form_changes_answer_and_log_is_shown(login, db, submitted):
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"number": "soon"}, "This value cannot be read"),
-    ({"number": "-5"}, "must be a number of seconds, 0 or more"),
+    ({"number": "-5"}, "The time cannot be negative."),
 ])
 def test_bad_correction_is_refused_at_the_field(login, db, submitted, data, message):
     response = login("admin").post(

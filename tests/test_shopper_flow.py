@@ -1,5 +1,6 @@
 """The shopper's visit through plain forms and the phone's JSON: start, sections, submit."""
 
+import html
 import json
 import uuid
 
@@ -114,7 +115,7 @@ def test_section_keeps_a_comment_and_na(login, db, visit):
     ("fields", "message"),
     [
         ({"a-queue_length": "many"}, "Enter a whole number."),
-        ({"a-queue_length": "-1"}, "must be a whole number, 0 or more"),
+        ({"a-queue_length": "-1"}, "Enter a whole number, 0 or more."),
         ({"a-till_wait-min": "x"}, "Enter minutes and seconds as numbers."),
         ({"na-queue_length": "1"}, "N/A is not allowed for this question."),
     ],
@@ -129,6 +130,23 @@ def test_bad_section_input_is_shown_and_nothing_is_lost(login, db, visit, fields
     assert message in response.text
     assert "kept comment" in response.text  # what was typed is shown again
     assert db["answers"].count_where("visit_id = ?", [visit]) == 0
+
+
+@pytest.mark.parametrize(("lang", "fields", "message"), [
+    ("pl", {"a-queue_length": "-1"}, "Wpisz liczbę całkowitą: 0 lub więcej."),
+    ("pl", {"na-queue_length": "1"}, "Przy tym pytaniu nie można zaznaczyć „nie dotyczy”."),
+    ("ru", {"a-queue_length": "-1"}, "Введите целое число не меньше 0."),
+    ("ru", {"na-queue_length": "1"}, "В этом вопросе нельзя отметить «неприменимо»."),
+])
+def test_answer_refused_by_its_criterion_is_explained_in_the_shoppers_language(
+        login, db, visit, people, lang, fields, message):
+    db["users"].update(people["shopper"], {"language": lang})
+    client = login("shopper")
+    client.post(f"/shopper/visits/{visit}/start", {})
+    number = next(i for i, s in enumerate(sections(db, visit), 1) if s.key == "waiting")
+    response = client.post(f"/shopper/visits/{visit}/sections/{number}", {**fields, "go": "next"})
+    assert response.status_code == 422
+    assert message in html.unescape(response.text)
 
 
 def test_summary_lists_missing_answers_with_links(login, db, visit):
