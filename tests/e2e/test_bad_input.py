@@ -155,7 +155,9 @@ def test_session_expired_while_offline_loses_nothing_after_logging_in_again(
     page.locator("main").get_by_role("button", name="Log in").click()
     page.wait_for_url("**/shopper/")
     row = page.locator(f"[data-visit-row='{tiny_visit}']")
-    row.locator("[data-queue-badge]", has_text="Sent").wait_for(timeout=20_000)
+    # Exactly "✓ Sent": has_text matches any part, ignoring case, and "Waiting to be sent" is a
+    # part-match too (that race made this test flaky: it reloaded before the visit was sent).
+    expect(row.locator("[data-queue-badge]")).to_have_text("✓ Sent", timeout=20_000)
     page.reload()
     row.locator(".badge", has_text="Submitted").wait_for()
     shots("sent-after-login", page)
