@@ -1,5 +1,7 @@
 """The database wrapper: every user action is one transaction that waits for the write lock."""
 
+import os
+import sqlite3
 import threading
 
 import pytest
@@ -49,3 +51,53 @@ def test_a_read_then_write_transaction_waits_instead_of_failing(app):
     assert row == ("first", "second")
     first.close()
     second.close()
+
+
+def test_requests_of_a_thread_share_one_kept_connection(app):
+    """Opening and closing a connection per request cost more than most requests."""
+    from audit.db import get_db
+
+    with app.test_request_context():
+        first = get_db()
+    with app.test_request_context():
+        assert get_db() is first
+
+
+def test_a_write_left_open_by_a_request_is_rolled_back_not_kept(app, db):
+    from audit.db import get_db
+
+    with app.test_request_context():
+        kept = get_db()
+        kept.execute("BEGIN")  # e.g. a view that failed between its own BEGIN and COMMIT
+        kept.execute("INSERT INTO stores (code, name, channel, region, created_at)"
+                     " VALUES ('L-1', 'x', 'physical', 'r', '2026-01-01')")
+        assert kept.conn.in_transaction
+    assert not kept.conn.in_transaction
+    assert db["stores"].count == 0
+
+
+def test_after_an_unhandled_error_the_request_connection_is_closed(app):
+    """Its frames may still hold a half-read cursor: the next request gets a fresh one."""
+    from audit.db import get_db
+
+    context = app.app_context()
+    context.push()
+    broken = get_db()
+    context.pop(RuntimeError("boom"))
+    with app.test_request_context():
+        assert get_db() is not broken
+    with pytest.raises(sqlite3.ProgrammingError):
+        broken.execute("SELECT 1")
+
+
+def test_a_database_file_put_in_place_is_opened_afresh(app, tmp_path):
+    from audit.db import get_db, upgrade
+
+    with app.test_request_context():
+        old = get_db()
+    other = tmp_path / "other.db"
+    upgrade(other)
+    os.replace(other, app.config["DATABASE"])
+    with app.test_request_context():
+        assert get_db() is not old
+        assert get_db().execute("SELECT COUNT(*) FROM criteria_sets").fetchone() == (0,)
