@@ -271,3 +271,21 @@ CREATE INDEX visits_published_day ON visits
 CREATE INDEX section_scores_cover ON section_scores (visit_id, section_key, score, knocked_out)
 """,
     )
+
+
+
+@migrations()
+def m006_submit_length_index(db: Database) -> None:
+    """The newest submitted visits by time, with what their length needs (`make bench`).
+
+    usual_minutes in audit/visit_flow.py reads 200 entries of it at each submission, instead of
+    every visit of the set (~85,000 at 100,000 visits) sorted by time.
+    """
+    _run(
+        db,
+        """
+CREATE INDEX visits_submitted_length ON visits
+    (submitted_at, status, version_id, started_at, ended_at)
+""",
+    )
+

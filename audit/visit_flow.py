@@ -360,11 +360,14 @@ def _mark_submitted(db: Database, visit: dict, submission_uuid: str, digest: str
 
 def usual_minutes(db: Database, version_id: int) -> float | None:
     """The median length in minutes of submitted visits of the same set (None: too few)."""
+    # Newest first along visits_submitted_length (m006), stopping at 200: the `+` keep SQLite
+    # off the indexes by version and status, which meant reading every visit of the set
+    # (~85,000 at bench scale, 8 ms) and sorting them.
     rows = db.execute(
         """SELECT (julianday(v.ended_at) - julianday(v.started_at)) * 1440 FROM visits v
-           JOIN criteria_versions cv ON cv.id = v.version_id
-           WHERE cv.set_id = (SELECT set_id FROM criteria_versions WHERE id = ?)
-           AND v.status IN ('submitted', 'approved', 'published')
+           WHERE +v.version_id IN (SELECT id FROM criteria_versions WHERE set_id =
+                                   (SELECT set_id FROM criteria_versions WHERE id = ?))
+           AND +v.status IN ('submitted', 'approved', 'published')
            AND v.started_at IS NOT NULL AND v.ended_at IS NOT NULL
            ORDER BY v.submitted_at DESC LIMIT 200""",
         [version_id]).fetchall()
