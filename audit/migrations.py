@@ -289,3 +289,18 @@ CREATE INDEX visits_submitted_length ON visits
 """,
     )
 
+
+@migrations()
+def m007_store_list_index(db: Database) -> None:
+    """Each store's published visits by day, newest last, with their score (`make bench`).
+
+    recent_scores in reports/aggregate.py reads each store's newest six entries of it, instead
+    of a window over every published visit of the chain. The day is VISIT_DAY's expression.
+    """
+    _run(
+        db,
+        """
+CREATE INDEX visits_store_recent ON visits
+    (store_id, status, substr(COALESCE(started_at, submitted_at), 1, 10), id, score)
+""",
+    )
