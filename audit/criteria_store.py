@@ -95,11 +95,15 @@ def freeze(db: Database, version_id: int) -> None:
 def load_builtin_sets(db: Database) -> list[str]:
     """Add the sets shipped in criteria/builtin/ that the database does not have yet."""
     added = []
-    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-        cs = load_set(path.read_text(encoding="utf-8"))
-        if db["criteria_sets"].count_where("key = ?", [cs.key]) == 0:
-            add_set(db, cs, builtin=True)
-            added.append(cs.key)
+    sets = [load_set(path.read_text(encoding="utf-8"))
+            for path in sorted(BUILTIN_DIR.glob("*.yaml"))]
+    # One transaction from the look to the insert: workers that start together on a new
+    # database would otherwise both add a set, and the second would fail on its unique key.
+    with db.atomic():
+        for cs in sets:
+            if db["criteria_sets"].count_where("key = ?", [cs.key]) == 0:
+                add_set(db, cs, builtin=True)
+                added.append(cs.key)
     return added
 
 

@@ -14,6 +14,7 @@ from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 5000
+MIGRATION_WAIT_MS = 10 * 60 * 1000
 
 
 class AuditDatabase(Database):
@@ -132,8 +133,14 @@ def upgrade(path: str | Path) -> list[str]:
 
     db = open_db(path)
     try:
-        pending = [m.name for m in migrations.pending(db)]
-        migrations.apply(db)
+        # gunicorn's workers start together, and each one upgrades: both found a migration
+        # pending, the second failed ("index ... already exists") and gunicorn stopped, since a
+        # worker could not boot. Taking the write lock before looking makes them take turns;
+        # the next one finds nothing left to do. An index on a large table takes a while.
+        db.execute(f"PRAGMA busy_timeout = {MIGRATION_WAIT_MS}")
+        with db.atomic():
+            pending = [m.name for m in migrations.pending(db)]
+            migrations.apply(db)
         return pending
     finally:
         db.close()

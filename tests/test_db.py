@@ -101,3 +101,29 @@ def test_a_database_file_put_in_place_is_opened_afresh(app, tmp_path):
     with app.test_request_context():
         assert get_db() is not old
         assert get_db().execute("SELECT COUNT(*) FROM criteria_sets").fetchone() == (0,)
+
+
+def test_workers_starting_together_on_a_new_database_all_boot(tmp_path):
+    """gunicorn starts its workers at once and each runs the migrations and loads the sets."""
+    from audit import create_app
+
+    config = {"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(tmp_path / "fresh.db")}
+    errors = []
+
+    def boot():
+        try:
+            create_app(config)
+        except Exception as exc:  # noqa: BLE001 - any failure to boot is what this looks for
+            errors.append(exc)
+
+    workers = [threading.Thread(target=boot) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    db = open_db(config["DATABASE"])
+    assert db.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM criteria_sets").fetchone()[0] > 0
+    assert db.execute("SELECT COUNT(*) = COUNT(DISTINCT name) FROM _sqlite_migrations"
+                      ).fetchone()[0] == 1
+    db.close()
