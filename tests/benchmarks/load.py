@@ -436,6 +436,9 @@ def load_benchmark(database: Path, workdir: Path, *, shoppers: int, duration: fl
             f"{p50 * 1000:.0f} / {p95 * 1000:.0f} / {p99 * 1000:.0f} ms",
             f"submit p95 {percentile(submits, 95) * 1000:.0f} ms", "",
             f"p95 < {P95_TARGET_S * 1000:.0f} ms", p95 < P95_TARGET_S),
+        Row("load", "latency p95 by request: open / draft / submit", " / ".join(
+            f"{percentile(phase1.latencies.get(k, []), 95) * 1000:.0f}"
+            for k in ("open", "draft", "submit")) + " ms"),
         Row("load", "errors (non-2xx/3xx or failed exchange)", f"{errors1}",
             f"of {len(steady)} requests", detail, "0", errors1 == 0),
         Row("load", f"throughput at saturation, {shoppers} clients, {burst:.0f} s each",
