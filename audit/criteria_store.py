@@ -51,8 +51,9 @@ def version_set(db: Database, version_id: int) -> CriteriaSet:
     status, frozen, created_at, published_at = row
     editable = status == "draft" and not frozen
     key = (_database_file(db), version_id, created_at, published_at)
-    if not editable and key in _IMMUTABLE:
-        return _IMMUTABLE[key]
+    cached = None if editable else _IMMUTABLE.get(key)  # one lookup: threads may clear()
+    if cached is not None:
+        return cached
     cs = _parse(db.execute("SELECT definition FROM criteria_versions WHERE id = ?",
                            [version_id]).fetchone()[0])
     if not editable:
