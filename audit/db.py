@@ -55,8 +55,26 @@ def open_db(path: str | Path) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     # WAL lets readers (report rendering, the manager portal) go on while a shopper submits.
     db.enable_wal()
-    db.execute("PRAGMA synchronous = NORMAL")
+    # FULL: a commit is on disk before the response says it happened. In WAL mode NORMAL never
+    # corrupts the database, but a power cut can lose the last commits, and the phone deletes its
+    # copy of a visit once the submission is answered. Autosaves skip the sync (synced_later).
+    db.execute("PRAGMA synchronous = FULL")
     return db
+
+
+@contextlib.contextmanager
+def synced_later(db: Database) -> Iterator[Database]:
+    """Commits in this block skip their fsync (synchronous NORMAL), for writes the client still
+    holds: the phone keeps every autosaved answer until its submission is accepted.
+
+    A power cut may lose them (never corrupt anything); the next commit with a sync (FULL)
+    makes them durable too, since the WAL is written in order.
+    """
+    db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield db
+    finally:
+        db.execute("PRAGMA synchronous = FULL")
 
 
 # Connections kept open between requests: per process (gunicorn forks) and thread (gthread

@@ -127,3 +127,19 @@ def test_workers_starting_together_on_a_new_database_all_boot(tmp_path):
     assert db.execute("SELECT COUNT(*) = COUNT(DISTINCT name) FROM _sqlite_migrations"
                       ).fetchone()[0] == 1
     db.close()
+
+
+def test_commits_are_synced_to_disk_except_autosaves_the_phone_still_holds(app):
+    """synchronous FULL (2) by default; NORMAL (1) only inside synced_later, even on error."""
+    from audit.db import get_db, synced_later
+
+    def level(db):
+        return db.execute("PRAGMA synchronous").fetchone()[0]
+
+    with app.test_request_context():
+        db = get_db()
+        assert level(db) == 2
+        with pytest.raises(RuntimeError), synced_later(db):
+            assert level(db) == 1
+            raise RuntimeError("boom")
+        assert level(db) == 2
