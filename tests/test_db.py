@@ -143,3 +143,32 @@ def test_commits_are_synced_to_disk_except_autosaves_the_phone_still_holds(app):
             assert level(db) == 1
             raise RuntimeError("boom")
         assert level(db) == 2
+
+
+def test_threads_of_one_process_take_turns_to_write_and_a_failed_turn_ends(app):
+    """Writers queue on the process's lock (fair) instead of SQLite's polling busy handler."""
+    path = app.config["DATABASE"]
+    with pytest.raises(RuntimeError), open_db(path).atomic():
+        raise RuntimeError("boom")  # the turn ends with the failed transaction
+    errors = []
+
+    def writer(n):
+        db = open_db(path)
+        try:
+            for i in range(10):
+                with db.atomic():
+                    db.execute("SELECT COUNT(*) FROM stores").fetchone()
+                    db["stores"].insert({"code": f"T-{n}-{i}", "name": "x", "channel": "physical",
+                                         "region": "r", "created_at": "2026-01-01"})
+        except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert open_db(path)["stores"].count == 80
