@@ -136,7 +136,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database: Path, workdir: Path, workers: int, threads: int = 1
+def start_server(database: Path, workdir: Path, workers: int, threads: int = 4
                  ) -> tuple[subprocess.Popen, str]:
     """gunicorn as the README deploys it (`workers` processes, `threads` threads each)."""
     port = free_port()
@@ -395,7 +395,7 @@ def check_submissions(database: Path, accepted: list[tuple[int, str, dict]]) -> 
 
 def load_benchmark(database: Path, workdir: Path, *, shoppers: int, duration: float,
                    think: float, burst: float, workers: int, full: bool,
-                   threads: int = 1) -> list[Row]:
+                   threads: int = 4) -> list[Row]:
     """Run both phases against gunicorn and check the database afterwards."""
     from audit.criteria_store import current_version_id, version_set
     from audit.db import open_db

@@ -38,8 +38,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--burst", type=float, default=15,
                    help="seconds of each saturation run (trivial route, submissions)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (README: 2)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="threads per gunicorn worker (more than 1: gthread workers)")
+    p.add_argument("--threads", type=int, default=4,
+                   help="threads per gunicorn worker (README: 4; 1: sync workers)")
     p.add_argument("--pdf-repeats", type=int, default=5)
     p.add_argument("--repeats", type=int, default=15, help="runs of each aggregation timing")
     p.add_argument("--bulk-stores", type=int, default=200)
