@@ -91,24 +91,39 @@ def save_answers(
     if errors:
         raise AnswerError(errors)
     cs = version_set(db, version_id)
+    section_of = {c.key: section.key for section in cs.sections for c in section.criteria}
     stamp = now()
     with db.atomic():
+        # One read of the stored answers and one statement for all rows: a submission writes
+        # ~30 answers, and a query plus sqlite-utils' table introspection per answer was most
+        # of its time.
+        stored = _stored(db, visit_id)
+        rows = []
         for entry in entries:
-            old = _stored(db, visit_id, entry.criterion_key)
-            row = _row(visit_id, cs.section_of(entry.criterion_key).key, entry, old, stamp)
-            db["answers"].upsert(row, pk=("visit_id", "criterion_key"))
+            old = stored.get(entry.criterion_key)
+            row = _row(visit_id, section_of[entry.criterion_key], entry, old, stamp)
+            rows.append(row)
+            stored[entry.criterion_key] = row
             if log_changes and _shown(old) != _shown(row):
                 _log(db, visit_id, user_id, entry.criterion_key, old, row, stamp)
+        db.conn.executemany(UPSERT_ANSWER, rows)
         db.execute("UPDATE visits SET updated_at = ? WHERE id = ?", [stamp, visit_id])
         return rescore(db, visit_id)
 
 
-def _stored(db: Database, visit_id: int, key: str) -> dict | None:
-    """The stored answer row, or None."""
-    rows = list(db.query(
-        "SELECT * FROM answers WHERE visit_id = ? AND criterion_key = ?", [visit_id, key]
-    ))
-    return rows[0] if rows else None
+# Points, earned and possible stay as they are: rescore() sets them right after.
+UPSERT_ANSWER = """
+INSERT INTO answers (visit_id, criterion_key, section_key, value, na, comment, updated_at)
+VALUES (:visit_id, :criterion_key, :section_key, :value, :na, :comment, :updated_at)
+ON CONFLICT (visit_id, criterion_key) DO UPDATE SET section_key = excluded.section_key,
+    value = excluded.value, na = excluded.na, comment = excluded.comment,
+    updated_at = excluded.updated_at"""
+
+
+def _stored(db: Database, visit_id: int) -> dict[str, dict]:
+    """The visit's stored answer rows by criterion key."""
+    return {row["criterion_key"]: row for row in db.query(
+        "SELECT * FROM answers WHERE visit_id = ?", [visit_id])}
 
 
 def _row(visit_id: int, section_key: str, entry: AnswerInput, old: dict | None, stamp: str):

@@ -26,14 +26,44 @@ def _parse(definition: str) -> CriteriaSet:
     return set_from_dict(json.loads(definition))
 
 
+# Parsed sets of versions that can no longer change: only an open draft (never used by a
+# visit) is edited in place (save_version). A submit asked for its version five times, and
+# each time fetched and hashed its ~35 KB definition. The key holds the database file, and the
+# version's creation and publishing times too, so that a database restored under the same
+# name, whose version of that id may differ, is not handed this one's set.
+_IMMUTABLE: dict[tuple, CriteriaSet] = {}
+IMMUTABLE_KEPT = 256
+
+
+def _database_file(db: Database) -> str:
+    """The file of this connection's main database (asked once per connection)."""
+    name = getattr(db, "_audit_file", None)
+    if name is None:
+        name = db._audit_file = db.execute("PRAGMA database_list").fetchone()[2]
+    return name
+
+
 def version_set(db: Database, version_id: int) -> CriteriaSet:
     """The criteria set of one version."""
     row = db.execute(
-        "SELECT definition FROM criteria_versions WHERE id = ?", [version_id]
+        "SELECT status, frozen, created_at, published_at FROM criteria_versions"
+        " WHERE id = ?", [version_id]
     ).fetchone()
     if row is None:
         raise KeyError(version_id)
-    return _parse(row[0])
+    status, frozen, created_at, published_at = row
+    editable = status == "draft" and not frozen
+    key = (_database_file(db), version_id, created_at, published_at)
+    cached = None if editable else _IMMUTABLE.get(key)  # one lookup: threads may clear()
+    if cached is not None:
+        return cached
+    cs = _parse(db.execute("SELECT definition FROM criteria_versions WHERE id = ?",
+                           [version_id]).fetchone()[0])
+    if not editable:
+        if len(_IMMUTABLE) >= IMMUTABLE_KEPT:
+            _IMMUTABLE.clear()
+        _IMMUTABLE[key] = cs
+    return cs
 
 
 def add_set(db: Database, cs: CriteriaSet, *, builtin: bool = False, user_id: int | None = None,
@@ -98,11 +128,15 @@ def freeze(db: Database, version_id: int) -> None:
 def load_builtin_sets(db: Database) -> list[str]:
     """Add the sets shipped in criteria/builtin/ that the database does not have yet."""
     added = []
-    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-        cs = load_set(path.read_text(encoding="utf-8"))
-        if db["criteria_sets"].count_where("key = ?", [cs.key]) == 0:
-            add_set(db, cs, builtin=True)
-            added.append(cs.key)
+    sets = [load_set(path.read_text(encoding="utf-8"))
+            for path in sorted(BUILTIN_DIR.glob("*.yaml"))]
+    # One transaction from the look to the insert: workers that start together on a new
+    # database would otherwise both add a set, and the second would fail on its unique key.
+    with db.atomic():
+        for cs in sets:
+            if db["criteria_sets"].count_where("key = ?", [cs.key]) == 0:
+                add_set(db, cs, builtin=True)
+                added.append(cs.key)
     return added
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -34,6 +37,28 @@ def todatetime(value: str | None) -> datetime | None:
 def status_label(status: str) -> str:
     """The visit status in words."""
     return str(STATUS_LABELS.get(status, status))
+
+
+@lru_cache(maxsize=16)
+def _number_symbols(locale: str) -> dict[int, str]:
+    """The locale's group and decimal separators, as a str.translate() table."""
+    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+
+
+def one_decimal(value: float, locale: str, *, signed: bool = False) -> str:
+    """value rounded to one decimal, written as format_decimal(round(value, 1)) writes it with
+    the pattern '#,##0.0' (signed: '+#,##0.0;−#,##0.0').
+
+    The same text without parsing the pattern for each number: a long list (the manager's
+    1,000 stores) spent more time in Babel than in everything else. Rounding as Jinja's
+    round filter does (Python's round); -0.0 keeps its sign, as in Babel.
+    """
+    rounded = round(value, 1)
+    digits = f"{abs(rounded):,.1f}".translate(_number_symbols(locale))
+    negative = math.copysign(1.0, rounded) < 0
+    if signed:
+        return ("−" if negative else "+") + digits
+    return (get_minus_sign_symbol(locale) if negative else "") + digits
 
 
 def current_locale() -> str:

@@ -271,3 +271,36 @@ CREATE INDEX visits_published_day ON visits
 CREATE INDEX section_scores_cover ON section_scores (visit_id, section_key, score, knocked_out)
 """,
     )
+
+
+
+@migrations()
+def m006_submit_length_index(db: Database) -> None:
+    """The newest submitted visits by time, with what their length needs (`make bench`).
+
+    usual_minutes in audit/visit_flow.py reads 200 entries of it at each submission, instead of
+    every visit of the set (~85,000 at 100,000 visits) sorted by time.
+    """
+    _run(
+        db,
+        """
+CREATE INDEX visits_submitted_length ON visits
+    (submitted_at, status, version_id, started_at, ended_at)
+""",
+    )
+
+
+@migrations()
+def m007_store_list_index(db: Database) -> None:
+    """Each store's published visits by day, newest last, with their score (`make bench`).
+
+    recent_scores in reports/aggregate.py reads each store's newest six entries of it, instead
+    of a window over every published visit of the chain. The day is VISIT_DAY's expression.
+    """
+    _run(
+        db,
+        """
+CREATE INDEX visits_store_recent ON visits
+    (store_id, status, substr(COALESCE(started_at, submitted_at), 1, 10), id, score)
+""",
+    )

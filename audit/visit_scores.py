@@ -40,18 +40,18 @@ def rescore(db: Database, visit_id: int, now: datetime | None = None) -> VisitSc
     """Score a visit and store the visit, section and criterion figures (one transaction)."""
     result = compute(db, visit_id, now)
     with db.atomic():
-        for key, c in result.criteria.items():
-            db.execute(
-                "UPDATE answers SET points = ?, earned = ?, possible = ?"
-                " WHERE visit_id = ? AND criterion_key = ?",
-                [c.points, c.earned if c.applicable else None,
-                 c.possible if c.applicable else None, visit_id, key],
-            )
+        db.conn.executemany(
+            "UPDATE answers SET points = ?, earned = ?, possible = ?"
+            " WHERE visit_id = ? AND criterion_key = ?",
+            [(c.points, c.earned if c.applicable else None,
+              c.possible if c.applicable else None, visit_id, key)
+             for key, c in result.criteria.items()],
+        )
         db.execute("DELETE FROM section_scores WHERE visit_id = ?", [visit_id])
-        db["section_scores"].insert_all(
-            {"visit_id": visit_id, "section_key": s.key, "score": s.score,
-             "knocked_out": int(s.knocked_out)}
-            for s in result.sections.values()
+        db.conn.executemany(
+            "INSERT INTO section_scores (visit_id, section_key, score, knocked_out)"
+            " VALUES (?, ?, ?, ?)",
+            [(visit_id, s.key, s.score, int(s.knocked_out)) for s in result.sections.values()],
         )
         db.execute(
             "UPDATE visits SET score = ?, passed = ?, knocked_out = ? WHERE id = ?",

@@ -198,3 +198,42 @@ def _yaml_with_key(key):
     path = store.BUILTIN_DIR / "physical-store.yaml"
     data = set_to_dict(load_set(path.read_text(encoding="utf-8")))
     return dump_set(set_from_dict({**data, "key": key}))
+
+
+def _first_text(cs):
+    return cs.sections[0].criteria[0].text["en"]
+
+
+def test_an_open_draft_read_again_after_an_edit_in_place_shows_the_edit(db):
+    """Sets of versions that cannot change are cached; a draft's is read afresh each time."""
+    draft = store.edit_version(db, store.current_version_id(db, KEY), _rename_first_question)
+    assert _first_text(store.version_set(db, draft)) == "Changed question"
+    store.edit_version(db, draft, lambda d: _rename_first_question(d, "Changed again"))
+    assert _first_text(store.version_set(db, draft)) == "Changed again"
+    store.publish_version(db, draft)
+    assert _first_text(store.version_set(db, draft)) == "Changed again"
+
+
+def test_cached_sets_of_the_same_version_id_in_two_databases_stay_apart(app, tmp_path):
+    """The cache is keyed by database file and version, not by the version id alone."""
+    from audit.db import open_db, upgrade
+
+    other_path = tmp_path / "other.db"
+    upgrade(other_path)
+    ids = []
+    for path, words in ((app.config["DATABASE"], "In the first"), (other_path, "In the other")):
+        db = open_db(path)
+        store.load_builtin_sets(db)
+        draft = store.edit_version(db, store.current_version_id(db, KEY),
+                                   lambda d, w=words: _rename_first_question(d, w))
+        store.publish_version(db, draft)
+        store.freeze(db, draft)
+        ids.append(draft)
+        db.close()
+    assert ids[0] == ids[1]
+    first, other = open_db(app.config["DATABASE"]), open_db(other_path)
+    for _ in range(2):  # the second round comes from the cache
+        assert _first_text(store.version_set(first, ids[0])) == "In the first"
+        assert _first_text(store.version_set(other, ids[1])) == "In the other"
+    first.close()
+    other.close()

@@ -1,5 +1,7 @@
 """The database wrapper: every user action is one transaction that waits for the write lock."""
 
+import os
+import sqlite3
 import threading
 
 import pytest
@@ -49,3 +51,124 @@ def test_a_read_then_write_transaction_waits_instead_of_failing(app):
     assert row == ("first", "second")
     first.close()
     second.close()
+
+
+def test_requests_of_a_thread_share_one_kept_connection(app):
+    """Opening and closing a connection per request cost more than most requests."""
+    from audit.db import get_db
+
+    with app.test_request_context():
+        first = get_db()
+    with app.test_request_context():
+        assert get_db() is first
+
+
+def test_a_write_left_open_by_a_request_is_rolled_back_not_kept(app, db):
+    from audit.db import get_db
+
+    with app.test_request_context():
+        kept = get_db()
+        kept.execute("BEGIN")  # e.g. a view that failed between its own BEGIN and COMMIT
+        kept.execute("INSERT INTO stores (code, name, channel, region, created_at)"
+                     " VALUES ('L-1', 'x', 'physical', 'r', '2026-01-01')")
+        assert kept.conn.in_transaction
+    assert not kept.conn.in_transaction
+    assert db["stores"].count == 0
+
+
+def test_after_an_unhandled_error_the_request_connection_is_closed(app):
+    """Its frames may still hold a half-read cursor: the next request gets a fresh one."""
+    from audit.db import get_db
+
+    context = app.app_context()
+    context.push()
+    broken = get_db()
+    context.pop(RuntimeError("boom"))
+    with app.test_request_context():
+        assert get_db() is not broken
+    with pytest.raises(sqlite3.ProgrammingError):
+        broken.execute("SELECT 1")
+
+
+def test_a_database_file_put_in_place_is_opened_afresh(app, tmp_path):
+    from audit.db import get_db, upgrade
+
+    with app.test_request_context():
+        old = get_db()
+    other = tmp_path / "other.db"
+    upgrade(other)
+    os.replace(other, app.config["DATABASE"])
+    with app.test_request_context():
+        assert get_db() is not old
+        assert get_db().execute("SELECT COUNT(*) FROM criteria_sets").fetchone() == (0,)
+
+
+def test_workers_starting_together_on_a_new_database_all_boot(tmp_path):
+    """gunicorn starts its workers at once and each runs the migrations and loads the sets."""
+    from audit import create_app
+
+    config = {"TESTING": True, "SECRET_KEY": "x", "DATABASE": str(tmp_path / "fresh.db")}
+    errors = []
+
+    def boot():
+        try:
+            create_app(config)
+        except Exception as exc:  # noqa: BLE001 - any failure to boot is what this looks for
+            errors.append(exc)
+
+    workers = [threading.Thread(target=boot) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    db = open_db(config["DATABASE"])
+    assert db.execute("SELECT COUNT(*), COUNT(DISTINCT key) FROM criteria_sets").fetchone()[0] > 0
+    assert db.execute("SELECT COUNT(*) = COUNT(DISTINCT name) FROM _sqlite_migrations"
+                      ).fetchone()[0] == 1
+    db.close()
+
+
+def test_commits_are_synced_to_disk_except_autosaves_the_phone_still_holds(app):
+    """synchronous FULL (2) by default; NORMAL (1) only inside synced_later, even on error."""
+    from audit.db import get_db, synced_later
+
+    def level(db):
+        return db.execute("PRAGMA synchronous").fetchone()[0]
+
+    with app.test_request_context():
+        db = get_db()
+        assert level(db) == 2
+        with pytest.raises(RuntimeError), synced_later(db):
+            assert level(db) == 1
+            raise RuntimeError("boom")
+        assert level(db) == 2
+
+
+def test_threads_of_one_process_take_turns_to_write_and_a_failed_turn_ends(app):
+    """Writers queue on the process's lock (fair) instead of SQLite's polling busy handler."""
+    path = app.config["DATABASE"]
+    with pytest.raises(RuntimeError), open_db(path).atomic():
+        raise RuntimeError("boom")  # the turn ends with the failed transaction
+    errors = []
+
+    def writer(n):
+        db = open_db(path)
+        try:
+            for i in range(10):
+                with db.atomic():
+                    db.execute("SELECT COUNT(*) FROM stores").fetchone()
+                    db["stores"].insert({"code": f"T-{n}-{i}", "name": "x", "channel": "physical",
+                                         "region": "r", "created_at": "2026-01-01"})
+        except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert open_db(path)["stores"].count == 80

@@ -106,3 +106,44 @@ def test_admin_gets_chain_summary_and_all_stores_csv(login, stores):
     body = client.get("/admin/reports/answers.csv?start=2026-01-01&end=2026-12-31").text
     assert "THEIRS-1" in body and SHOPPER not in body
     assert client.get("/admin/reports/summary.pdf?region=Nowhere").status_code == 404
+
+
+def _plain_recent_scores(db, store_ids, count=6):
+    """The store list's figures the straightforward way: every published visit, in Python."""
+    from reports.aggregate import VISIT_DAY
+
+    rows = db.execute(f"SELECT v.id, v.store_id, {VISIT_DAY}, v.score FROM visits v"  # noqa: S608
+                      " WHERE v.status = 'published'").fetchall()
+    out = {}
+    for store_id in store_ids:
+        mine = sorted((r for r in rows if r[1] == store_id), key=lambda r: (r[2], r[0]))
+        out[store_id] = [{"day": r[2], "score": r[3]} for r in mine[-count:]]
+    return out
+
+
+def test_store_list_figures_match_a_plain_computation_over_all_visits(db, people):
+    """Latest six published visits per store, oldest first; same day: the later id is later."""
+    from reports.aggregate import recent_scores
+
+    shopper = make_user(db, "shopper", "list@example.com")
+    busy, quiet, empty = (make_store(db, code) for code in ("BUSY", "QUIET", "EMPTY"))
+    for n in range(9):  # more visits than the list shows, two on some days
+        make_visit(db, busy, shopper, "published",
+                   started_at=f"2026-10-{1 + n // 2:02d}T1{n % 2}:00:00+00:00",
+                   answers={"greeted_on_entry": n % 3 != 0, "friendliness": 1 + n % 5})
+    make_visit(db, busy, shopper, "submitted", started_at="2026-10-30T10:00:00+00:00",
+               answers={"greeted_on_entry": True})  # not published: never shown
+    make_visit(db, quiet, shopper, "published", started_at=None,
+               submitted_at="2026-09-03T10:00:00+00:00", answers={"friendliness": 3})
+    ids = [busy, quiet, empty]
+    assert recent_scores(db, ids) == _plain_recent_scores(db, ids)
+    assert len(recent_scores(db, ids)[busy]) == 6 and recent_scores(db, ids)[empty] == []
+
+
+def test_store_list_writes_scores_and_changes_in_the_users_language(login, db, people, stores):
+    db["users"].update(people["manager"], {"language": "pl"})
+    page = login("manager").get("/manager/").text
+    first, latest = (db["visits"].get(v)["score"] for v in stores["visits"])
+    assert f"{round(latest, 1):.1f}".replace(".", ",") in page
+    assert "▼ −" + f"{round(first - latest, 1):.1f}".replace(".", ",") in page
+    assert "trend-down" in page and "1 paź 2026" in page

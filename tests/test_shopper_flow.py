@@ -324,3 +324,26 @@ def test_new_shopper_sees_nothing(app, db):
     from conftest import Client
 
     assert "No visits assigned to you." in Client(app, "new@example.com").get("/shopper/").text
+
+
+def test_usual_length_is_the_median_of_the_200_newest_submitted_visits_of_the_set(db, people):
+    """Read along an index now; the figure is the same as over every visit of the set."""
+    import statistics
+    from datetime import UTC, datetime, timedelta
+
+    from audit.visit_flow import usual_minutes
+
+    store = make_store(db, "USUAL-1")
+    first = datetime(2026, 9, 1, tzinfo=UTC)
+    for n in range(230):  # the oldest 30 are long and fall out of the newest 200
+        minutes = 100 if n < 30 else 20 + n % 7
+        start = first + timedelta(hours=n)
+        make_visit(db, store, people["shopper2"], status="published" if n % 2 else "submitted",
+                   started_at=start.isoformat(),
+                   ended_at=(start + timedelta(minutes=minutes)).isoformat(),
+                   submitted_at=(start + timedelta(minutes=59)).isoformat())
+    make_visit(db, store, people["shopper2"], status="in_progress",
+               started_at="2026-10-01T10:00:00+00:00")  # not submitted: never counted
+    version = db.execute("SELECT version_id FROM visits LIMIT 1").fetchone()[0]
+    lengths = [20 + n % 7 for n in range(30, 230)]
+    assert usual_minutes(db, version) == pytest.approx(statistics.median(lengths))

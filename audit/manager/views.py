@@ -14,6 +14,7 @@ from audit.db import get_db
 from audit.formatting import current_locale
 from audit.manager import bp
 from audit.manager.forms import PeriodForm, period_or_400, presets
+from audit.manager.store_list import store_list
 from audit.stores import managed_store_ids_sql
 from reports import aggregate, charts, csv_export, render
 
@@ -48,14 +49,7 @@ def send_pdf(path: Path, download_name: str) -> Response:
 @bp.route("/")
 def index():
     """My stores with the latest score, the trend and the date of the last visit."""
-    sql = f"""SELECT s.* FROM stores s WHERE s.id IN ({managed_store_ids_sql()})
-              AND s.archived = 0 ORDER BY s.region, s.code"""  # noqa: S608
-    db = get_db()
-    stores = list(db.query(sql, {"user_id": current_user.id}))
-    recent = aggregate.recent_scores(db, [s["id"] for s in stores])
-    for s in stores:
-        s["recent"] = recent.get(s["id"], [])
-        s["spark"] = charts.sparkline([r["score"] for r in s["recent"]])
+    stores = store_list(get_db(), current_user.id, current_locale())
     return render_template("manager/index.html", stores=stores)
 
 

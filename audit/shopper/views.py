@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from audit.db import get_db
+from audit.db import get_db, synced_later
 from audit.photos import delete_photo, store_photo, visit_photos
 from audit.shopper import bp
 from audit.shopper.forms import (
@@ -243,7 +243,8 @@ def draft(visit_id: int):
     fields = fields_from_json(request.get_json(silent=True))
     entries, errors = parse_answers(criteria, fields, default_zone=_zone(), only_present=True)
     try:
-        errors |= save_draft(get_db(), row, entries, user_id=current_user.id)
+        with synced_later(get_db()) as db:  # the phone keeps the draft until it submits
+            errors |= save_draft(db, row, entries, user_id=current_user.id)
     except FlowError as err:
         return _flow_error(err, visit_id)
     return jsonify(saved=len(entries) - len(errors), errors=errors)

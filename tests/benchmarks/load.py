@@ -3,8 +3,10 @@
 Phase 1 (--duration): each simulated shopper logs in once (scrypt is slow on purpose), then
 for one visit after another: opens the visit and its checklist, autosaves each section as a
 draft with a pause between (--think), and submits with a client-made UUID, like the phone.
-Phase 2 (--burst, the throughput reference): the same shoppers hit the trivial route as fast
-as they can, then submit whole visits as fast as they can.
+Phase 2 (--burst, the throughput reference): the same shoppers hit the trivial route (a route
+of the real Flask app that does nothing, tests/benchmarks/wsgi.py) as fast as they can, then
+submit whole visits as fast as they can. For information, they also hit an answer given before
+Flask sees the request (what gunicorn and the sockets alone cost).
 Afterwards every accepted submission is checked in the database: there, intact, once.
 """
 
@@ -26,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from tests.benchmarks.common import ROOT, Row
-from tests.benchmarks.wsgi import PING
+from tests.benchmarks.wsgi import BARE, PING
 
 P95_TARGET_S = 0.100
 SUBMIT_SHARE_TARGET = 0.30
@@ -134,15 +136,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database: Path, workdir: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    """gunicorn with `workers` sync workers (the README's deployment) on the bench wrapper."""
+def start_server(database: Path, workdir: Path, workers: int, threads: int = 4
+                 ) -> tuple[subprocess.Popen, str]:
+    """gunicorn as the README deploys it (`workers` processes, `threads` threads each)."""
     port = free_port()
     env = {**os.environ, "AUDIT_DATABASE": str(database), "SECRET_KEY": "bench-secret",
            "AUDIT_UPLOADS": str(workdir / "uploads"), "AUDIT_REPORTS": str(workdir / "reports")}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(
-        [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+        [str(gunicorn), "--workers", str(workers), "--threads", str(threads),
+         "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", "tests.benchmarks.wsgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -297,7 +301,7 @@ async def simulate(base: str, plans: list[Plan], cs, duration: float, think: flo
     import aiohttp
 
     rng = random.Random(7)
-    phase1, ping, phase2 = Stats(), Stats(), Stats()
+    phase1, ping, bare, phase2 = Stats(), Stats(), Stats(), Stats()
     connector = aiohttp.TCPConnector(limit=0)
     sessions = [aiohttp.ClientSession(connector=connector, connector_owner=False,
                                       cookie_jar=aiohttp.CookieJar(unsafe=True))
@@ -328,6 +332,15 @@ async def simulate(base: str, plans: list[Plan], cs, duration: float, think: flo
         seconds_ping = await _run_phase(shoppers, burst, one_ping)
 
         for s in shoppers:
+            s.stats = bare
+
+        async def one_bare(shopper: Shopper) -> bool:
+            await shopper.request("bare", "GET", BARE)
+            return True
+
+        seconds_bare = await _run_phase(shoppers, burst, one_bare)
+
+        for s in shoppers:
             s.stats = phase2
 
         async def one_submit(shopper: Shopper) -> bool:
@@ -342,7 +355,7 @@ async def simulate(base: str, plans: list[Plan], cs, duration: float, think: flo
             await s.close()
         await connector.close()
     return {"phase1": (phase1, seconds1), "ping": (ping, seconds_ping),
-            "phase2": (phase2, seconds2)}
+            "bare": (bare, seconds_bare), "phase2": (phase2, seconds2)}
 
 
 # ---------------------------------------------------------------- checking the database
@@ -381,7 +394,8 @@ def check_submissions(database: Path, accepted: list[tuple[int, str, dict]]) -> 
 
 
 def load_benchmark(database: Path, workdir: Path, *, shoppers: int, duration: float,
-                   think: float, burst: float, workers: int, full: bool) -> list[Row]:
+                   think: float, burst: float, workers: int, full: bool,
+                   threads: int = 4) -> list[Row]:
     """Run both phases against gunicorn and check the database afterwards."""
     from audit.criteria_store import current_version_id, version_set
     from audit.db import open_db
@@ -392,13 +406,14 @@ def load_benchmark(database: Path, workdir: Path, *, shoppers: int, duration: fl
     db = open_db(database)
     cs = version_set(db, current_version_id(db, "physical-store"))
     db.close()
-    proc, base = start_server(database, workdir, workers)
+    proc, base = start_server(database, workdir, workers, threads)
     try:
         result = asyncio.run(simulate(base, plans, cs, duration, think, burst))
     finally:
         stop_server(proc)
     phase1, seconds1 = result["phase1"]
     ping, seconds_ping = result["ping"]
+    bare, seconds_bare = result["bare"]
     phase2, seconds2 = result["phase2"]
     faults = check_submissions(database, phase1.accepted + phase2.accepted)
     steady = phase1.all()
@@ -407,23 +422,31 @@ def load_benchmark(database: Path, workdir: Path, *, shoppers: int, duration: fl
     errors1 = sum(n for k, n in phase1.errors.items() if " " not in k)
     detail = ", ".join(f"{k}: {n}" for k, n in sorted(phase1.errors.items()) if " " in k)
     ping_rate = len(ping.all()) / seconds_ping
+    bare_rate = len(bare.all()) / seconds_bare
     submit_rate = len(phase2.latencies.get("submit", [])) / seconds2
     share = submit_rate / ping_rate
     length = f"{duration:.0f} s" + ("" if full else " (short run; BENCH_FULL=1 for 5 min)")
     accepted = len(phase1.accepted) + len(phase2.accepted)
+    server = f"{workers} workers" + (f" x {threads} threads" if threads > 1 else "")
     return [
-        Row("load", f"{shoppers} shoppers x {length}, gunicorn {workers} workers, "
+        Row("load", f"{shoppers} shoppers x {length}, gunicorn {server}, "
             f"think {think:g} s: requests/s", f"{len(steady) / seconds1:.1f} req/s",
             f"{len(phase1.accepted)} visits submitted"),
         Row("load", "latency p50 / p95 / p99 (open, draft, submit)",
             f"{p50 * 1000:.0f} / {p95 * 1000:.0f} / {p99 * 1000:.0f} ms",
             f"submit p95 {percentile(submits, 95) * 1000:.0f} ms", "",
             f"p95 < {P95_TARGET_S * 1000:.0f} ms", p95 < P95_TARGET_S),
+        Row("load", "latency p95 by request: open / draft / submit", " / ".join(
+            f"{percentile(phase1.latencies.get(k, []), 95) * 1000:.0f}"
+            for k in ("open", "draft", "submit")) + " ms"),
         Row("load", "errors (non-2xx/3xx or failed exchange)", f"{errors1}",
             f"of {len(steady)} requests", detail, "0", errors1 == 0),
         Row("load", f"throughput at saturation, {shoppers} clients, {burst:.0f} s each",
             f"{submit_rate:.1f} submits/s", f"trivial route {ping_rate:.0f} req/s",
             f"{share:.0%}", f">= {SUBMIT_SHARE_TARGET:.0%}", share >= SUBMIT_SHARE_TARGET),
+        Row("load", "for information: an answer before Flask (gunicorn and sockets only)",
+            f"{bare_rate:.0f} req/s", f"trivial route {ping_rate:.0f} req/s",
+            f"submits {submit_rate / bare_rate:.1%}"),
         Row("load", f"accepted submissions checked in the database ({accepted})",
             f"lost {faults['lost']}, altered {faults['altered']}, "
             f"duplicated {faults['duplicated']}", f"errors {sum(phase2.errors.values())} "

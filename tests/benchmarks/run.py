@@ -38,6 +38,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--burst", type=float, default=15,
                    help="seconds of each saturation run (trivial route, submissions)")
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (README: 2)")
+    p.add_argument("--threads", type=int, default=4,
+                   help="threads per gunicorn worker (README: 4; 1: sync workers)")
     p.add_argument("--pdf-repeats", type=int, default=5)
     p.add_argument("--repeats", type=int, default=15, help="runs of each aggregation timing")
     p.add_argument("--bulk-stores", type=int, default=200)
@@ -120,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     part("phone", lambda: weight.page_weight(database, args.workdir))
     part("load", lambda: load.load_benchmark(
         database, args.workdir, shoppers=args.shoppers, duration=args.duration,
-        think=args.think, burst=args.burst, workers=args.workers, full=args.full))
+        think=args.think, burst=args.burst, workers=args.workers, full=args.full,
+        threads=args.threads))
     heading = (f"Benchmarks · {machine()} · {args.stores:,} stores, {args.visits:,} visits, "
                f"seed {args.seed} · {time.perf_counter() - started:.0f} s in all"
                + (" · SMOKE (tiny sizes)" if args.smoke else ""))
