@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
@@ -14,7 +15,6 @@ from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 5000
-MIGRATION_WAIT_MS = 10 * 60 * 1000
 
 
 class AuditDatabase(Database):
@@ -172,19 +172,33 @@ def upgrade(path: str | Path) -> list[str]:
     """Apply pending migrations to the database at path; returns the names applied."""
     from audit.migrations import migrations
 
-    db = open_db(path)
-    try:
-        # gunicorn's workers start together, and each one upgrades: both found a migration
-        # pending, the second failed ("index ... already exists") and gunicorn stopped, since a
-        # worker could not boot. Taking the write lock before looking makes them take turns;
-        # the next one finds nothing left to do. An index on a large table takes a while.
-        db.execute(f"PRAGMA busy_timeout = {MIGRATION_WAIT_MS}")
-        with db.atomic():
+    # gunicorn's workers start together, and each one upgrades: both found a migration pending,
+    # the second failed ("index ... already exists") and gunicorn stopped, since a worker could
+    # not boot. A lock file beside the database makes them take turns; the next one finds
+    # nothing left to do. Not one transaction around all of them: sqlite-utils runs each
+    # migration in its own, and those marked transactional=False (a table rebuild that turns
+    # foreign keys off) must run outside any.
+    with _migration_turn(path):
+        db = open_db(path)
+        try:
             pending = [m.name for m in migrations.pending(db)]
             migrations.apply(db)
-        return pending
-    finally:
-        db.close()
+            return pending
+        finally:
+            db.close()
+
+
+@contextlib.contextmanager
+def _migration_turn(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on `<database>.migrating` (processes wait for each other)."""
+    lock = Path(f"{path}.migrating")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def now() -> str:
