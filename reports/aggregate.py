@@ -505,8 +505,8 @@ def _store_figures(db: Database, store_ids: list[int], period: Period) -> dict[i
     """Per store over its published visits in the period: score sum and count, visits, passes,
     auto-fails and the criteria versions used; one query.
 
-    `+v.store_id` keeps SQLite on the index by day (m005): one range over the period, instead
-    of every visit of every store through the index by store.
+    `+v.store_id` keeps SQLite on the index by day (m008, which covers every column summed
+    here): one range over the period, instead of a seek per store.
     """
     if not store_ids:
         return {}
@@ -526,14 +526,19 @@ def _store_figures(db: Database, store_ids: list[int], period: Period) -> dict[i
 
 def _section_cells(db: Database, store_ids: list[int], period: Period
                    ) -> dict[tuple[int, str], tuple[float, int]]:
-    """(store, section) -> (sum, count) of the section scores of its published visits."""
+    """(store, section) -> (sum, count) of the section scores of its published visits.
+
+    Store by store along visits_store_recent (m007), unlike _store_figures: the visits then come
+    grouped by store, which leaves less to sort for the GROUP BY (53 -> 41 ms for the chain's
+    year at 100,000 visits, 72,000 section scores).
+    """
     if not store_ids:
         return {}
     marks = ",".join("?" * len(store_ids))
     rows = db.execute(
         f"""SELECT v.store_id, ss.section_key, TOTAL(ss.score), COUNT(ss.score)
             FROM visits v JOIN section_scores ss ON ss.visit_id = v.id
-            WHERE +v.store_id IN ({marks}) AND v.status = 'published'
+            WHERE v.store_id IN ({marks}) AND v.status = 'published'
               AND {VISIT_DAY} BETWEEN ? AND ?
             GROUP BY v.store_id, ss.section_key""",  # noqa: S608
         [*store_ids, period.start.isoformat(), period.end.isoformat()]).fetchall()
