@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,6 +16,21 @@ BANDED_TYPES = ("duration", "count", "number", "interval")
 CHANNELS = ("physical", "online", "any")
 KNOCKOUT_SCOPES = ("section", "visit")
 UNITS = ("seconds", "minutes", "hours", "days")
+
+
+def is_number(value: object) -> bool:
+    """A finite int or float; bools are not numbers here even though Python says so."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too big for a float
+        return False
+
+
+def is_int(value: object) -> bool:
+    """An int that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def text(texts: Texts, lang: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from .model import Band, CriteriaSet, Criterion, Section
+from .model import Band, CriteriaSet, Criterion, Section, is_int, is_number
 
 NA = "n/a"
 MAX_TEXT = 5000
@@ -79,19 +79,6 @@ def round_score(score: float | None) -> float | None:
 # ---------------------------------------------------------------- values
 
 
-def _is_number(value: object) -> bool:
-    """A finite int or float; bools are not numbers."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too big for a float
-        return False
-
-
-def _is_int(value: object) -> bool:
-    """An int that is not a bool."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _time(value: object, name: str) -> datetime:
@@ -168,14 +155,14 @@ def _check_interval(c: Criterion, value: object) -> str | None:
 
 _CHECKS: dict[str, Callable[[Criterion, object], str | None]] = {
     "yes_no": lambda c, v: None if isinstance(v, bool) else "must be true or false",
-    "rating": lambda c, v: None if _is_int(v) and 1 <= v <= (c.scale or 0)
+    "rating": lambda c, v: None if is_int(v) and 1 <= v <= (c.scale or 0)
     else f"must be a whole number from 1 to {c.scale}",
     "choice": lambda c, v: None if isinstance(v, str) and v in {o.key for o in c.options}
     else f"must be one of: {', '.join(o.key for o in c.options)}",
-    "duration": lambda c, v: None if _is_number(v) and v >= 0
+    "duration": lambda c, v: None if is_number(v) and v >= 0
     else "must be a number of seconds, 0 or more",
-    "count": lambda c, v: None if _is_int(v) and v >= 0 else "must be a whole number, 0 or more",
-    "number": lambda c, v: None if _is_number(v) else "must be a number",
+    "count": lambda c, v: None if is_int(v) and v >= 0 else "must be a whole number, 0 or more",
+    "number": lambda c, v: None if is_number(v) else "must be a number",
     "text": lambda c, v: None if isinstance(v, str) and len(v) <= MAX_TEXT
     else f"must be text of at most {MAX_TEXT} characters",
     "photo": lambda c, v: None,  # the photos themselves are stored and checked elsewhere

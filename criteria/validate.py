@@ -8,7 +8,6 @@ names are shown as typed.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +26,8 @@ from .model import (
     Option,
     Section,
     Texts,
+    is_int,
+    is_number,
 )
 from .problems import N_, TOP_LEVEL, CriteriaError, Param, Problem, Template, Word
 
@@ -108,19 +109,6 @@ def _listed(names: tuple[str, ...]) -> str:
     return ", ".join(names)
 
 
-def _is_number(value: object) -> bool:
-    """A finite int or float; bools are not numbers here even though Python says so."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int too big for a float
-        return False
-
-
-def _is_int(value: object) -> bool:
-    """An int that is not a bool."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # ---------------------------------------------------------------- field checks
@@ -203,7 +191,7 @@ def _number(raw: dict, name: str, place: _Place, ck: Checker, default: float | N
     if value is None:
         return default
     bounds: dict[str, Param] = {"low": low} if high is None else {"low": low, "high": high}
-    if not _is_number(value):
+    if not is_number(value):
         template = (N_("%(field)s must be a number at least %(low)s, got %(value)s") if high is None
                     else N_("%(field)s must be a number between %(low)s and %(high)s, got "
                             "%(value)s"))
@@ -284,12 +272,12 @@ def _band_max(item: dict, here: _Place, at: _Place, last: bool, previous: float 
         ck.add(at, N_("the last band must have no max, so every value falls in a band"))
     elif not last and top is None:
         ck.add(here, N_("only the last band may have no max"))
-    elif top is not None and not _is_number(top):
+    elif top is not None and not is_number(top):
         ck.add(here.field("max"), N_("max must be a number, got %(value)s"), value=_shown(top))
     elif top is not None and previous is not None and top <= previous:
         ck.add(at, N_("bands out of order: max %(max)s must be greater than %(previous)s"),
                max=_shown(top), previous=_shown(previous))
-    return top if _is_number(top) else None
+    return top if is_number(top) else None
 
 
 def _points(raw: dict, place: _Place, ck: Checker) -> float:
@@ -337,7 +325,7 @@ def _steps(raw: dict, place: _Place, ck: Checker) -> dict[str, list[str]] | None
 def _positive_int(raw: dict, name: str, place: _Place, ck: Checker, low: int) -> int | None:
     """Check an optional whole-number field of at least `low`."""
     value = raw.get(name)
-    if value is not None and not (_is_int(value) and value >= low):
+    if value is not None and not (is_int(value) and value >= low):
         ck.add(place.field(name),
                N_("%(field)s must be a whole number of at least %(low)s, got %(value)s"),
                field=name, low=low, value=_shown(value))
