@@ -147,3 +147,18 @@ def test_store_list_writes_scores_and_changes_in_the_users_language(login, db, p
     assert f"{round(latest, 1):.1f}".replace(".", ",") in page
     assert "▼ −" + f"{round(first - latest, 1):.1f}".replace(".", ",") in page
     assert "trend-down" in page and "1 paź 2026" in page
+
+
+@pytest.mark.parametrize("locale", ["en", "pl", "ru"])
+@pytest.mark.parametrize("value", [0.0, -0.0, 0.04, -0.04, 0.05, -0.06, 7.25, 86.35, 99.95,
+                                   100.0, -12.349, 1234.56, -98765.4])
+def test_store_list_numbers_are_written_as_babel_writes_them(locale, value):
+    """one_decimal skips Babel's pattern parsing per number; the text must stay Babel's."""
+    from babel.numbers import format_decimal
+
+    from audit.formatting import one_decimal
+
+    rounded = round(value, 1)
+    assert one_decimal(value, locale) == format_decimal(rounded, "#,##0.0", locale=locale)
+    assert one_decimal(value, locale, signed=True) == format_decimal(
+        rounded, "+#,##0.0;−#,##0.0", locale=locale)
