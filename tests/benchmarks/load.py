@@ -322,23 +322,8 @@ async def simulate(base: str, plans: list[Plan], cs, duration: float, think: flo
 
         seconds1 = await _run_phase(shoppers, duration, one_visit)
 
-        for s in shoppers:
-            s.stats = ping
-
-        async def one_ping(shopper: Shopper) -> bool:
-            await shopper.request("ping", "GET", PING)
-            return True
-
-        seconds_ping = await _run_phase(shoppers, burst, one_ping)
-
-        for s in shoppers:
-            s.stats = bare
-
-        async def one_bare(shopper: Shopper) -> bool:
-            await shopper.request("bare", "GET", BARE)
-            return True
-
-        seconds_bare = await _run_phase(shoppers, burst, one_bare)
+        seconds_ping = await _reference_burst(shoppers, ping, "ping", PING, burst)
+        seconds_bare = await _reference_burst(shoppers, bare, "bare", BARE, burst)
 
         for s in shoppers:
             s.stats = phase2
@@ -356,6 +341,18 @@ async def simulate(base: str, plans: list[Plan], cs, duration: float, think: flo
         await connector.close()
     return {"phase1": (phase1, seconds1), "ping": (ping, seconds_ping),
             "bare": (bare, seconds_bare), "phase2": (phase2, seconds2)}
+
+
+async def _reference_burst(shoppers, stats, name: str, url: str, seconds: float) -> float:
+    """Every shopper GETs `url` as fast as it can for `seconds`, counted in `stats`."""
+    for s in shoppers:
+        s.stats = stats
+
+    async def one(shopper) -> bool:
+        await shopper.request(name, "GET", url)
+        return True
+
+    return await _run_phase(shoppers, seconds, one)
 
 
 # ---------------------------------------------------------------- checking the database
