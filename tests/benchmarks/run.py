@@ -40,7 +40,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (README: 2)")
     p.add_argument("--threads", type=int, default=4,
                    help="threads per gunicorn worker (README: 4; 1: sync workers)")
-    p.add_argument("--pdf-repeats", type=int, default=5)
+    p.add_argument("--pdf-repeats", type=int, default=7)
     p.add_argument("--repeats", type=int, default=15, help="runs of each aggregation timing")
     p.add_argument("--bulk-stores", type=int, default=200)
     p.add_argument("--queue-stores", type=int, default=200,
