@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask
 from sqlite_utils import Database
 
-from audit.db import now, open_db
+from audit.db import database_file, now, open_db
 from criteria.io import CriteriaError, Problem, load_set, set_from_dict, set_to_dict
 from criteria.model import CriteriaSet
 from criteria.problems import N_
@@ -35,14 +35,6 @@ _IMMUTABLE: dict[tuple, CriteriaSet] = {}
 IMMUTABLE_KEPT = 256
 
 
-def _database_file(db: Database) -> str:
-    """The file of this connection's main database (asked once per connection)."""
-    name = getattr(db, "_audit_file", None)
-    if name is None:
-        name = db._audit_file = db.execute("PRAGMA database_list").fetchone()[2]
-    return name
-
-
 def version_set(db: Database, version_id: int) -> CriteriaSet:
     """The criteria set of one version."""
     row = db.execute(
@@ -53,7 +45,7 @@ def version_set(db: Database, version_id: int) -> CriteriaSet:
         raise KeyError(version_id)
     status, frozen, created_at, published_at = row
     editable = status == "draft" and not frozen
-    key = (_database_file(db), version_id, created_at, published_at)
+    key = (database_file(db), version_id, created_at, published_at)
     cached = None if editable else _IMMUTABLE.get(key)  # one lookup: threads may clear()
     if cached is not None:
         return cached

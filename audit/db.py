@@ -85,6 +85,17 @@ def open_db(path: str | Path) -> Database:
     return db
 
 
+def database_file(db: Database) -> str:
+    """The file of this connection's main database ('' in memory; asked once per connection).
+
+    Per-process caches of what a database holds (criteria versions, report figures) put it in
+    their keys, so that one process serving two databases (the tests) never mixes them up."""
+    name = getattr(db, "_audit_file", None)
+    if name is None:
+        name = db._audit_file = db.execute("PRAGMA database_list").fetchone()[2]
+    return name
+
+
 @contextlib.contextmanager
 def synced_later(db: Database) -> Iterator[Database]:
     """Commits in this block skip their fsync (synchronous NORMAL), for writes the client still

@@ -324,3 +324,43 @@ CREATE INDEX visits_published_day_figures ON visits
 DROP INDEX visits_published_day
 """,
     )
+
+
+@migrations()
+def m009_figures_stamp(db: Database) -> None:
+    """A counter of changes to what region and chain averages are made of (reports/figures.py).
+
+    Every store report compares with averages over its whole channel; at 100,000 visits a year of
+    them reads 72,000 section scores (~50 ms). reports/figures.py keeps them per process, keyed by
+    this counter. The triggers bump it inside the transaction that publishes, unpublishes or
+    re-scores a visit, or moves a store to another region or channel, so kept averages can never
+    outlive the commit that changed them. Drafts and submissions of unpublished visits leave it be.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE figures_stamp (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+INSERT INTO figures_stamp (id, n) VALUES (1, 0);
+CREATE TRIGGER figures_visit_insert AFTER INSERT ON visits WHEN NEW.status = 'published'
+BEGIN UPDATE figures_stamp SET n = n + 1; END;
+CREATE TRIGGER figures_visit_delete AFTER DELETE ON visits WHEN OLD.status = 'published'
+BEGIN UPDATE figures_stamp SET n = n + 1; END;
+CREATE TRIGGER figures_visit_update
+AFTER UPDATE OF status, score, store_id, started_at, submitted_at ON visits
+WHEN OLD.status = 'published' OR NEW.status = 'published'
+BEGIN UPDATE figures_stamp SET n = n + 1; END;
+CREATE TRIGGER figures_section_insert AFTER INSERT ON section_scores
+WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) = 'published'
+BEGIN UPDATE figures_stamp SET n = n + 1; END;
+CREATE TRIGGER figures_section_delete AFTER DELETE ON section_scores
+WHEN (SELECT status FROM visits WHERE id = OLD.visit_id) = 'published'
+BEGIN UPDATE figures_stamp SET n = n + 1; END;
+CREATE TRIGGER figures_section_update AFTER UPDATE ON section_scores
+WHEN (SELECT status FROM visits WHERE id = NEW.visit_id) = 'published'
+  OR (SELECT status FROM visits WHERE id = OLD.visit_id) = 'published'
+BEGIN UPDATE figures_stamp SET n = n + 1; END;
+CREATE TRIGGER figures_store_update AFTER UPDATE OF region, channel ON stores
+WHEN OLD.region IS NOT NEW.region OR OLD.channel IS NOT NEW.channel
+BEGIN UPDATE figures_stamp SET n = n + 1; END
+""",
+    )

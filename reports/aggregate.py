@@ -26,10 +26,13 @@ from sqlite_utils import Database
 from criteria.io import set_from_dict
 from criteria.model import CriteriaSet, Criterion, text
 from criteria.scoring import CONTACT_CHANNELS, contact_channel, interval_seconds
+from reports.figures import VISIT_DAY, Figures, channel_figures
 
 FAIL_BELOW = 0.5
-VISIT_DAY = "substr(COALESCE(v.started_at, v.submitted_at), 1, 10)"
 MEASURED_TYPES = ("duration", "count", "interval")
+# Up to this many visits a store report lists every answer of every visit; beyond, each visit
+# lists what lost points or was noted, and the visit's own report keeps the whole checklist.
+FULL_DETAIL_VISITS = 3
 
 
 class PeriodError(ValueError):
@@ -184,51 +187,38 @@ def store_fingerprint(db: Database, store_id: int) -> str:
     return "|".join(str(x) for x in row)
 
 
+def _figures(db: Database, store: dict, period: Period, months: int = 12) -> Figures:
+    """The channel's figures for the period and for the trend's months before its end."""
+    return channel_figures(db, store["channel"], period.start.isoformat(),
+                           period.end.isoformat(), period.months(months)[0] + "-01")
+
+
 def _benchmarks(db: Database, store: dict, period: Period) -> dict:
     """Region and chain averages (visit and per section) for stores of the store's channel."""
-    params = {"region": store["region"], "channel": store["channel"],
-              "start": period.start.isoformat(), "end": period.end.isoformat()}
-    base = f"""FROM visits v JOIN stores s ON s.id = v.store_id
-               WHERE v.status = 'published' AND s.channel = :channel
-                 AND {VISIT_DAY} BETWEEN :start AND :end"""
-    overall = db.execute(
-        f"""SELECT AVG(CASE WHEN s.region = :region THEN v.score END), AVG(v.score) {base}""",
-        params,
-    ).fetchone()
-    sections = {
-        key: (region, chain) for key, region, chain in db.execute(
-            f"""SELECT ss.section_key, AVG(CASE WHEN s.region = :region THEN ss.score END),
-                       AVG(ss.score)
-                FROM section_scores ss JOIN visits v ON v.id = ss.visit_id
-                JOIN stores s ON s.id = v.store_id
-                WHERE v.status = 'published' AND s.channel = :channel
-                  AND {VISIT_DAY} BETWEEN :start AND :end
-                GROUP BY ss.section_key""",  # noqa: S608
-            params,
-        )
-    }
-    return {"region": overall[0], "chain": overall[1], "sections": sections}
+    figures = _figures(db, store, period)
+    region, chain = figures.overall(store["region"])
+    return {"region": region, "chain": chain,
+            "sections": {key: figures.section(store["region"], key)
+                         for key in figures.section_keys()}}
 
 
 def _trend(db: Database, store: dict, period: Period, months: int = 12) -> list[dict]:
     """Monthly mean score of the store, its region and the chain (same channel)."""
     keys = period.months(months)
-    rows = db.execute(
-        f"""SELECT substr({VISIT_DAY}, 1, 7) AS month,
-                   AVG(CASE WHEN v.store_id = :store THEN v.score END),
-                   AVG(CASE WHEN s.region = :region THEN v.score END), AVG(v.score),
-                   SUM(v.store_id = :store)
-            FROM visits v JOIN stores s ON s.id = v.store_id
-            WHERE v.status = 'published' AND s.channel = :channel
+    own = {r[0]: (r[1], r[2]) for r in db.execute(
+        f"""SELECT substr({VISIT_DAY}, 1, 7) AS month, AVG(v.score), COUNT(*)
+            FROM visits v WHERE v.store_id = :store AND v.status = 'published'
               AND {VISIT_DAY} BETWEEN :start AND :end
             GROUP BY month""",  # noqa: S608
-        {"store": store["id"], "region": store["region"], "channel": store["channel"],
-         "start": keys[0] + "-01", "end": period.end.isoformat()},
-    ).fetchall()
-    by_month = {r[0]: r[1:] for r in rows}
-    return [{"month": m, "store": by_month.get(m, (None,) * 4)[0],
-             "region": by_month.get(m, (None,) * 4)[1], "chain": by_month.get(m, (None,) * 4)[2],
-             "visits": by_month.get(m, (None,) * 4)[3] or 0} for m in keys]
+        {"store": store["id"], "start": keys[0] + "-01", "end": period.end.isoformat()})}
+    figures = _figures(db, store, period, months)
+    out = []
+    for m in keys:
+        region, chain = figures.month(store["region"], m)
+        score, visits = own.get(m, (None, 0))
+        out.append({"month": m, "store": score, "region": region, "chain": chain,
+                    "visits": visits})
+    return out
 
 
 def _rows_for(db: Database, table: str, visit_ids: list[int], order: str) -> list[dict]:
@@ -307,7 +297,8 @@ def _visit_details(visits: list[dict], answers: list[dict], sections: list[dict]
         cs = sets[v["version_id"]]
         given = answers_of.get(v["id"], {})
         detail = {**v, "set_name": text(cs.name, lang), "sections": [], "measurements": [],
-                  "knockouts": [], "photos": photos_of.get((v["id"], None), [])}
+                  "knockouts": [], "photos": photos_of.get((v["id"], None), []),
+                  "full_marks": 0}
         for section in cs.sections:
             stored = section_of.get(v["id"], {}).get(section.key, {})
             rows = []
@@ -317,6 +308,7 @@ def _visit_details(visits: list[dict], answers: list[dict], sections: list[dict]
                 if item is None:
                     continue
                 rows.append(item)
+                detail["full_marks"] += not item["notable"]
                 if c.type in MEASURED_TYPES and a is not None:
                     detail["measurements"].append(item)
                 if item["knockout_failed"]:
@@ -335,12 +327,26 @@ def _answer_item(c: Criterion, a: dict | None, photos: list[dict], lang: str) ->
         return None
     value = json.loads(a["value"]) if a and a["value"] is not None else None
     points = a["points"] if a else None
-    return {"key": c.key, "criterion": c, "text": text(c.text, lang), "value": value,
+    item = {"key": c.key, "criterion": c, "text": text(c.text, lang), "value": value,
             "na": bool(a and a["na"]), "comment": (a or {}).get("comment"),
             "points": points, "earned": (a or {}).get("earned"),
             "possible": (a or {}).get("possible"), "photos": photos,
             "failed": points is not None and points < FAIL_BELOW,
             "knockout_failed": c.knockout and points == 0}
+    item["notable"] = _notable(item)
+    return item
+
+
+def _notable(item: dict) -> bool:
+    """Worth its line when a visit is condensed: points lost, a note, photos, or an unscored
+    answer (what the shopper saw in words). Full points without a note say nothing new."""
+    if item["comment"] or item["photos"]:
+        return True
+    if item["na"] or item["value"] is None:
+        return False
+    if item["possible"] is None:
+        return True
+    return item["earned"] is None or item["earned"] < item["possible"]
 
 
 def store_report(db: Database, store_id: int, period: Period, lang: str) -> dict:
@@ -373,6 +379,7 @@ def store_report(db: Database, store_id: int, period: Period, lang: str) -> dict
         "criteria": stats,
         **rankings(stats),
         "visits": _visit_details(visits, answers, section_rows, photos, sets, lang),
+        "condensed": len(visits) > FULL_DETAIL_VISITS,
         "response_times": response_times(answers, cat),
         "actions": _actions().report_section(db, store_id, period, lang),
     }

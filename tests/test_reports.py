@@ -220,3 +220,30 @@ def test_photo_thumbnails_are_embedded_as_data_uris(app, db, shop, tmp_path):
     assert html.count("data:image/jpeg;base64,") == 1
     assert "Photo not available" in html
     assert "src=\"/" not in html and "http" not in html.split("<body")[1].split("</body>")[0]
+
+
+def test_more_than_three_visits_list_only_what_lost_points_or_was_noted(app, db, shop):
+    data = aggregate.store_report(db, shop["store_id"], PERIOD, "en")
+    assert len(data["visits"]) == 4 and data["condensed"]
+    items = [a for v in data["visits"] for s in v["sections"] for a in s["answers"]]
+    notable = [a for a in items if a["notable"]]
+    assert 0 < len(notable) < len(items)
+    assert all(a["comment"] or a["photos"] or a["possible"] is None or a["earned"] < a["possible"]
+               for a in notable)
+    html = render.store_html(data)
+    assert html.count('<p class="ans') == len(notable)
+    quiet = data["visits"][0]["full_marks"]
+    assert quiet == sum(not a["notable"] for s in data["visits"][0]["sections"]
+                        for a in s["answers"])
+    text = " ".join(pdf_text(store_pdf(app, db, shop["store_id"])).split())
+    assert f"Not listed: {quiet} criteria with full points and no note." in text
+
+
+def test_up_to_three_visits_list_every_answer(app, db, shop):
+    july = Period(date(2026, 7, 1), date(2026, 7, 31))
+    data = aggregate.store_report(db, shop["store_id"], july, "en")
+    assert len(data["visits"]) == 1 and not data["condensed"]
+    answered = sum(len(s["answers"]) for s in data["visits"][0]["sections"])
+    html = render.store_html(data)
+    assert html.count('<p class="ans') == answered
+    assert "Not listed" not in html
