@@ -89,24 +89,41 @@ def channel_figures(db: Database, channel: str, start: str, end: str,
 
 
 def _read(db: Database, channel: str, start: str, end: str, months_from: str) -> Figures:
-    """Three grouped reads over the index of published visits (m008)."""
-    where = f"""FROM visits v JOIN stores s ON s.id = v.store_id
-                WHERE v.status = 'published' AND s.channel = :channel
-                  AND {VISIT_DAY} BETWEEN :start AND :end"""
-    params = {"channel": channel, "start": start, "end": end}
-    visits = {(r[0],): (r[1] or 0.0, r[2]) for r in db.execute(
-        f"SELECT s.region, SUM(v.score), COUNT(v.score) {where} GROUP BY s.region",  # noqa: S608
-        params)}
-    sections = {(r[0], r[1]): (r[2] or 0.0, r[3]) for r in db.execute(
-        f"""SELECT s.region, ss.section_key, SUM(ss.score), COUNT(ss.score)
-            FROM section_scores ss JOIN visits v ON v.id = ss.visit_id
-            JOIN stores s ON s.id = v.store_id
-            WHERE v.status = 'published' AND s.channel = :channel
-              AND {VISIT_DAY} BETWEEN :start AND :end
-            GROUP BY s.region, ss.section_key""",  # noqa: S608
-        params)}
-    months = {(r[0], r[1]): (r[2] or 0.0, r[3]) for r in db.execute(
-        f"""SELECT s.region, substr({VISIT_DAY}, 1, 7), SUM(v.score), COUNT(v.score)
-            {where} GROUP BY 1, 2""",  # noqa: S608
-        {**params, "start": months_from})}
+    """Two reads, grouped by store, then summed per region here.
+
+    Grouping by region in SQL joined every visit to its store and sorted 72,000 section scores
+    by (region, section): 132 ms cold for a year at 100,000 visits. Per store along the indexes
+    (m007, m008) and summed here it is about half that (`make bench`, "first of its channel").
+    """
+    regions = dict(db.execute("SELECT id, region FROM stores WHERE channel = ?", [channel]))
+    visits: Sums = {}
+    months: Sums = {}
+    # The visit scores of both ranges in one pass over the index by day (m008 covers them).
+    for store_id, day, score in db.execute(
+            f"""SELECT v.store_id, {VISIT_DAY}, v.score FROM visits v
+                WHERE v.status = 'published' AND {VISIT_DAY} BETWEEN ? AND ?
+                  AND v.score IS NOT NULL""",  # noqa: S608
+            [min(start, months_from), end]):
+        region = regions.get(store_id)
+        if region is None:  # a store of the other channel
+            continue
+        if start <= day:
+            _count(visits, (region,), score)
+        if months_from <= day:
+            _count(months, (region, day[:7]), score)
+    sections: Sums = {}
+    for store_id, key, total, counted in db.execute(
+            f"""SELECT v.store_id, ss.section_key, TOTAL(ss.score), COUNT(ss.score)
+                FROM visits v JOIN section_scores ss ON ss.visit_id = v.id
+                WHERE v.store_id IN (SELECT id FROM stores WHERE channel = ?)
+                  AND v.status = 'published' AND {VISIT_DAY} BETWEEN ? AND ?
+                GROUP BY v.store_id, ss.section_key""",  # noqa: S608
+            [channel, start, end]):
+        _count(sections, (regions[store_id], key), total, counted)
     return Figures(visits, sections, months)
+
+
+def _count(sums: Sums, key: tuple, total: float, counted: int = 1) -> None:
+    """Add a sum of `counted` scores to sums[key]."""
+    was = sums.get(key, (0.0, 0))
+    sums[key] = (was[0] + total, was[1] + counted)

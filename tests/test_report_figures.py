@@ -3,8 +3,9 @@ them stands, read afresh in the transaction after anything that changes them."""
 
 from __future__ import annotations
 
+import random
 import statistics
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from conftest import make_store, make_user, make_visit
@@ -12,6 +13,8 @@ from test_reports import PERIOD, answers, published
 
 from audit import review_flow
 from audit.answers import AnswerInput
+from audit.criteria_store import current_version_id, version_set
+from audit.demo import answer_value
 from audit.stores import save_store
 from reports import aggregate, figures
 from reports.aggregate import Period
@@ -104,3 +107,24 @@ def test_trend_months_of_region_and_chain_come_from_the_same_figures(app, db, ch
     everyone = scores(db, *chain["visits"].values())
     assert october["chain"] == pytest.approx(statistics.fmean(everyone))
     assert next(t for t in trend if t["month"] == "2026-09")["region"] is None
+
+
+def test_figures_keep_to_their_channel_and_their_period(app, db, chain):
+    """A visit before the period counts in its month of the trend only; a visit of an online
+    store of the same region counts in neither."""
+    august = published(db, chain["kat"], chain["shopper"], "2026-08-14", 9)
+    online = make_store(db, "WEB-1", channel="online", region="Małopolskie")
+    cs = version_set(db, current_version_id(db, "online-shop"))
+    rng = random.Random(10)
+    start = datetime(2026, 10, 6, 10, tzinfo=UTC)
+    make_visit(db, online, chain["shopper"], status="published", started_at=start.isoformat(),
+               answers={c.key: answer_value(c, 0.2, start, rng) for c in cs.criteria()
+                        if c.type != "photo" and c.channel in ("any", "online")})
+    everyone = scores(db, *chain["visits"].values())
+    assert summary(db, chain["krk"])["chain"] == pytest.approx(statistics.fmean(everyone))
+    trend = aggregate.monthly_trend(db, db["stores"].get(chain["krk"]), PERIOD)
+    by_month = {t["month"]: t for t in trend}
+    assert by_month["2026-08"]["chain"] == pytest.approx(scores(db, august)[0])
+    assert by_month["2026-10"]["chain"] == pytest.approx(statistics.fmean(everyone))
+    assert by_month["2026-10"]["region"] == pytest.approx(statistics.fmean(
+        scores(db, chain["visits"]["KRK-1"], chain["visits"]["TAR-1"])))
