@@ -119,7 +119,8 @@ def _read(db: Database, channel: str, start: str, end: str, months_from: str) ->
                   AND v.status = 'published' AND {VISIT_DAY} BETWEEN ? AND ?
                 GROUP BY v.store_id, ss.section_key""",  # noqa: S608
             [channel, start, end]):
-        _count(sections, (regions[store_id], key), total, counted)
+        if store_id in regions:  # not a store that changed channel between the two reads
+            _count(sections, (regions[store_id], key), total, counted)
     return Figures(visits, sections, months)
 
 
