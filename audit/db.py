@@ -85,6 +85,24 @@ def open_db(path: str | Path) -> Database:
     return db
 
 
+@contextlib.contextmanager
+def snapshot(db: Database) -> Iterator[Database]:
+    """Reads that all see the same commit: a deferred (read) transaction, or the one under way.
+
+    Each statement outside a transaction sees the latest commit, so two reads in a row can
+    disagree when a request commits between them.
+    """
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
+
+
 def database_file(db: Database) -> str:
     """The file of this connection's main database ('' in memory; asked once per connection).
 

@@ -23,13 +23,13 @@ SHOPPER = "Zofia Tajemnicza"
 PERIOD = Period(date(2026, 9, 1), date(2026, 11, 30))
 
 
-def answers(db, quality: float, seed: int, **fixed) -> dict:
-    """Plausible valid answers for every criterion of the physical set."""
-    cs = version_set(db, current_version_id(db, "physical-store"))
+def answers(db, quality: float, seed: int, slug: str = "physical-store", **fixed) -> dict:
+    """Plausible valid answers for every criterion of a built-in set (the physical one)."""
+    cs = version_set(db, current_version_id(db, slug))
     rng = random.Random(seed)
     start = datetime(2026, 10, 1, 10, tzinfo=UTC)
     out = {c.key: answer_value(c, quality, start, rng) for c in cs.criteria()
-           if c.type != "photo" and c.channel in ("any", "physical")}
+           if c.type != "photo" and c.channel in ("any", cs.channel)}
     return {**out, **fixed}
 
 

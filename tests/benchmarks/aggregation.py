@@ -81,6 +81,7 @@ def aggregation_benchmarks(database: Path, workdir: Path, repeats: int) -> list[
         rows.append(Row("aggregation", f"store report figures, a year ({store['code']})",
                         ms(trend), reference, f"x{trend / scan:.2f}",
                         f"< {TARGET_S * 1000:.0f} ms", trend < TARGET_S))
+
         def cold():
             figures._kept.clear()  # the first report of its channel and period in a process
             aggregate.store_report(db, store_id, year, "en")
