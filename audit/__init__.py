@@ -6,25 +6,20 @@ from pathlib import Path
 
 from flask import Flask
 
-from audit import (
-    admin,
+from audit import admin, cli, config, manager, review, shopper
+from audit.criteria_sets import versions as criteria_store
+from audit.storage import db
+from audit.web import (
     auth,
-    cli,
-    config,
-    criteria_store,
     csrf,
-    db,
     errors,
     formatting,
     health,
     i18n,
-    manager,
     navigation,
     photo_views,
     ratelimit,
-    review,
     security,
-    shopper,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,8 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from audit.db import now
-from audit.validation import FieldError
+from audit.storage.db import now
+from audit.web.validation import FieldError
 from reports.actions import criteria_of_store, store_actions, weak_points, with_outcomes
 from reports.aggregate import Period
 

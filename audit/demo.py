@@ -12,10 +12,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlite_utils import Database
 
-from audit.criteria_store import current_version_id, freeze, load_builtin_sets, version_set
-from audit.db import open_db
+from audit.criteria_sets.versions import current_version_id, freeze, load_builtin_sets, version_set
+from audit.storage.db import open_db
 from audit.users import create_user
-from audit.visit_scores import rescore
+from audit.visits.scores import rescore
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, score_visit
 

@@ -7,8 +7,8 @@ import sqlite3
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from audit.db import now
-from audit.validation import FieldError
+from audit.storage.db import now
+from audit.web.validation import FieldError
 
 STORE_FIELDS = ("code", "name", "channel", "address", "url", "region", "latitude", "longitude")
 

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
-from audit.db import now
-from audit.validation import FieldError
+from audit.storage.db import now
+from audit.web.validation import FieldError
 
 MIN_PASSWORD = 10
 

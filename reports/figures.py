@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from audit.db import database_file, snapshot
+from audit.storage.db import database_file, snapshot
 
 # The day a visit counts on: the day it started, else the day it was submitted.
 VISIT_DAY = "substr(COALESCE(v.started_at, v.submitted_at), 1, 10)"

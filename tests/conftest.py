@@ -7,7 +7,7 @@ import re
 import pytest
 
 from audit import create_app
-from audit.db import open_db
+from audit.storage.db import open_db
 from audit.users import create_user
 
 PASSWORD = "correct-horse-battery"
@@ -129,8 +129,8 @@ def login(app, people):
 def make_visit(db, store_id, shopper_id, status="scheduled", set_key=None, answers=None,
                **extra):
     """A visit row on the current version of the store's channel set; answers are scored."""
-    from audit.answers import AnswerInput, save_answers
-    from audit.criteria_store import current_version_id
+    from audit.criteria_sets.versions import current_version_id
+    from audit.visits.answers import AnswerInput, save_answers
 
     channel = db["stores"].get(store_id)["channel"]
     set_key = set_key or ("physical-store" if channel == "physical" else "online-shop")
@@ -155,7 +155,7 @@ def make_photo(db, app, visit_id, criterion_key="price_tag_photo", client_id="sa
 
     from PIL import Image
 
-    from audit.photos import store_photo
+    from audit.visits.photos import store_photo
 
     image = io.BytesIO()
     Image.new("RGB", (40, 30), "teal").save(image, "JPEG")

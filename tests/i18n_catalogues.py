@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from audit.i18n import TRANSLATIONS
+from audit.web.i18n import TRANSLATIONS
 
 
 def read_catalogue(po: Path):

@@ -1,6 +1,6 @@
 """Form fields that answer every required question of a visit's checklist (for field-app tests)."""
 
-from audit.criteria_store import version_set
+from audit.criteria_sets.versions import version_set
 
 FIRST = {"yes_no": "yes", "rating": "4", "count": "2", "number": "3", "text": "Fine."}
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import make_store, make_visit
 
 from audit.actions import ActionInput, create_action, set_status, update_action, watch_keys
-from audit.criteria_store import add_version, current_version_id, version_set
-from audit.validation import FieldError
+from audit.criteria_sets.versions import add_version, current_version_id, version_set
+from audit.web.validation import FieldError
 from criteria.scoring import NA
 from reports.actions import Outcome, counts, outcome, verify, with_outcomes
 
@@ -164,8 +164,8 @@ def test_stored_na_is_skipped_and_a_correction_changes_the_outcome_at_once(db, p
                        answers={"extra_till_opened": False},
                        started_at="2026-04-02T10:00:00+00:00")
     assert outcome_of(db, action_id).state == "not_confirmed"
-    from audit.answers import AnswerInput
-    from audit.review_flow import correct
+    from audit.visits.answers import AnswerInput
+    from audit.visits.review import correct
     db["visits"].update(later, {"status": "approved"})
     correct(db, later, people["admin"], AnswerInput("extra_till_opened", True))
     db["visits"].update(later, {"status": "published"})

@@ -7,8 +7,8 @@ import threading
 import pytest
 from conftest import make_store, make_user, make_visit
 
-from audit.backup import backup_database, check_database
-from audit.db import now, open_db
+from audit.storage.backup import backup_database, check_database
+from audit.storage.db import now, open_db
 
 WRITER = "backup-test-writer"
 

@@ -2,8 +2,8 @@
 
 import click
 
-from audit.db import open_db
-from audit.migrations import migrations
+from audit.storage.db import open_db
+from audit.storage.migrations import migrations
 
 
 def test_db_upgrade_twice_changes_nothing(app, runner):

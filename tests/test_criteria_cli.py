@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from audit import criteria_store as store
+from audit.criteria_sets import versions as store
 from criteria.io import dump_set, load_set
 
 TINY = """key: tiny

@@ -10,8 +10,8 @@ from test_criteria_cli import BAD_FILES, TINY
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from audit import criteria_store as store
 from audit.admin.criteria_forms import flatten_criterion
+from audit.criteria_sets import versions as store
 from criteria.io import dump_set
 
 KEY = "physical-store"

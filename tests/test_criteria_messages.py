@@ -17,8 +17,8 @@ from flask_babel import force_locale
 from i18n_catalogues import read_catalogue
 from test_criteria_model_io import BAD_SETS, C0, SAMPLE_YAML, changed
 
-from audit.criteria_problems import problem_message, problem_place
-from audit.i18n import TRANSLATIONS
+from audit.web.criteria_problems import problem_message, problem_place
+from audit.web.i18n import TRANSLATIONS
 from criteria.io import MAX_BYTES, CriteriaError, load_set, set_from_dict
 from criteria.problems import PLACE_WORDS, Problem, Word
 

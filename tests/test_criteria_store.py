@@ -3,8 +3,8 @@
 import pytest
 from conftest import make_store, make_visit
 
-from audit import criteria_store as store
-from audit.visit_scores import compute
+from audit.criteria_sets import versions as store
+from audit.visits.scores import compute
 from criteria.io import CriteriaError, load_set, set_to_dict
 
 KEY = "physical-store"
@@ -216,7 +216,7 @@ def test_an_open_draft_read_again_after_an_edit_in_place_shows_the_edit(db):
 
 def test_cached_sets_of_the_same_version_id_in_two_databases_stay_apart(app, tmp_path):
     """The cache is keyed by database file and version, not by the version id alone."""
-    from audit.db import open_db, upgrade
+    from audit.storage.db import open_db, upgrade
 
     other_path = tmp_path / "other.db"
     upgrade(other_path)

@@ -1,6 +1,6 @@
 """Language choice: the user's setting, else the session, else the browser."""
 
-from audit.i18n import available_languages
+from audit.web.i18n import available_languages
 
 
 def test_english_is_always_available():

@@ -15,7 +15,7 @@ from test_criteria_editor import _error_at as error_at
 from test_criteria_editor import _upload as upload
 
 from audit.admin.criteria_forms import flatten_criterion
-from audit.criteria_store import (
+from audit.criteria_sets.versions import (
     current_version_id,
     new_set,
     publish_version,

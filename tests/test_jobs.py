@@ -21,7 +21,7 @@ import pytest
 from conftest import make_store, make_user, make_visit
 from pypdf import PdfReader
 
-from audit import jobs
+from audit import report_runs as jobs
 from reports import jobs as render_jobs
 from reports import queue, render
 from reports.aggregate import Period

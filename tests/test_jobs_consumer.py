@@ -16,7 +16,7 @@ import pytest
 from conftest import make_store, make_user, make_visit
 from pypdf import PdfReader
 
-from audit import jobs
+from audit import report_runs as jobs
 from reports import queue
 from reports.aggregate import Period
 

@@ -19,7 +19,7 @@ import redis
 from pypdf import PdfReader
 from test_jobs_consumer import FAST, drive, start_worker, stop_worker, stores_with_visits
 
-from audit import jobs
+from audit import report_runs as jobs
 from reports import aggregate, queue, render
 from reports.aggregate import Period
 

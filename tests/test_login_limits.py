@@ -6,8 +6,8 @@ import pytest
 from conftest import PASSWORD, make_user
 
 from audit import create_app
-from audit.db import open_db
-from audit.ratelimit import reset_login_limits
+from audit.storage.db import open_db
+from audit.web.ratelimit import reset_login_limits
 
 WRONG = "wrong-password-123"
 

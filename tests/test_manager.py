@@ -156,7 +156,7 @@ def test_store_list_numbers_are_written_as_babel_writes_them(locale, value):
     """one_decimal skips Babel's pattern parsing per number; the text must stay Babel's."""
     from babel.numbers import format_decimal
 
-    from audit.formatting import one_decimal
+    from audit.web.formatting import one_decimal
 
     rounded = round(value, 1)
     assert one_decimal(value, locale) == format_decimal(rounded, "#,##0.0", locale=locale)

@@ -14,9 +14,9 @@ from conftest import make_store, make_visit
 from pypdf import PdfReader
 from shopper_answers import all_fields
 
-from audit.answers import AnswerInput, save_answers
-from audit.criteria_store import version_set
-from audit.review_flow import approve, correct, publish
+from audit.criteria_sets.versions import version_set
+from audit.visits.answers import AnswerInput, save_answers
+from audit.visits.review import approve, correct, publish
 from reports.aggregate import Period
 from reports.render import store_pdf
 

@@ -6,7 +6,7 @@ import pytest
 from conftest import make_store, make_user, make_visit
 from pypdf import PdfReader
 
-from audit.report_cli import report_cli
+from audit.cli.reports import report_cli
 
 
 @pytest.fixture

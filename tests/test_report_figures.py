@@ -10,9 +10,9 @@ import pytest
 from conftest import make_store, make_user, make_visit
 from test_reports import PERIOD, answers, published
 
-from audit import review_flow
-from audit.answers import AnswerInput
 from audit.stores import save_store
+from audit.visits import review as review_flow
+from audit.visits.answers import AnswerInput
 from reports import aggregate, figures
 from reports.aggregate import Period
 

@@ -11,10 +11,10 @@ import pytest
 from conftest import make_store, make_user, make_visit
 from pypdf import PdfReader
 
-from audit import review_flow
-from audit.criteria_store import current_version_id, version_set
+from audit.criteria_sets.versions import current_version_id, version_set
 from audit.demo import answer_value
-from audit.visit_scores import compute
+from audit.visits import review as review_flow
+from audit.visits.scores import compute
 from criteria.scoring import round_score
 from reports import aggregate, csv_export, render
 from reports.aggregate import Period, PeriodError
@@ -120,7 +120,7 @@ def test_cache_serves_same_file_until_a_visit_is_published(app, db, shop, people
 
 
 def test_cache_invalidated_by_a_correction_after_publishing(app, db, shop, people):
-    from audit.answers import AnswerInput
+    from audit.visits.answers import AnswerInput
 
     first = store_pdf(app, db, shop["store_id"])
     review_flow.correct(db, shop["visits"][0], people["admin"],

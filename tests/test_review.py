@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import make_store, make_visit
 
-from audit import review_flow
-from audit.validation import FieldError
+from audit.visits import review as review_flow
+from audit.web.validation import FieldError
 
 ANSWERS = {"greeted_on_entry": True, "served_at_all": True, "friendliness": 4}
 
@@ -74,7 +74,7 @@ def test_return_sends_visit_back_with_note_and_resubmission_can_be_approved(db, 
 
 
 def test_correction_is_logged_with_who_old_and_new_value_and_rescored(db, people, submitted):
-    from audit.answers import AnswerInput
+    from audit.visits.answers import AnswerInput
 
     before = db["visits"].get(submitted)["score"]
     review_flow.correct(db, submitted, people["admin"], AnswerInput("friendliness", 1))

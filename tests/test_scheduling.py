@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from conftest import make_store, make_user, make_visit
 
-from audit.scheduling import RevisitConflict, VisitPlan, schedule_visits
+from audit.visits.scheduling import RevisitConflict, VisitPlan, schedule_visits
 
 
 def set_id(db, key):
@@ -141,7 +141,7 @@ def test_inactive_or_non_shopper_is_refused(login, db, people):
     manager = make_user(db, "manager", "m9@example.com")
     plan = VisitPlan([store], set_id(db, "physical-store"), manager, date(2026, 11, 1),
                      date(2026, 11, 2))
-    from audit.validation import FieldError
+    from audit.web.validation import FieldError
 
     with pytest.raises(FieldError, match="Choose an active shopper."):
         schedule_visits(db, plan, created_by=people["admin"], revisit_days=90)

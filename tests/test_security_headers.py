@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from audit import create_app
 from audit.demo import PASSWORDS
-from audit.security import CONTENT_SECURITY_POLICY
+from audit.web.security import CONTENT_SECURITY_POLICY
 
 # Enough pages of each route (whatever ids they take) to see every template a role can reach.
 PAGES_PER_KIND = 2

@@ -8,7 +8,7 @@ import pytest
 from conftest import make_store, make_user, make_visit
 from shopper_answers import all_fields, section_fields
 
-from audit.criteria_store import version_set
+from audit.criteria_sets.versions import version_set
 
 
 @pytest.fixture
@@ -279,7 +279,7 @@ def test_short_visit_is_flagged(login, db, people, visit):
 
 
 def test_visit_keeps_its_version_when_the_set_changes(login, db, visit):
-    from audit.criteria_store import add_version
+    from audit.criteria_sets.versions import add_version
 
     row = db["visits"].get(visit)
     cs = version_set(db, row["version_id"])
@@ -331,7 +331,7 @@ def test_usual_length_is_the_median_of_the_200_newest_submitted_visits_of_the_se
     import statistics
     from datetime import UTC, datetime, timedelta
 
-    from audit.visit_flow import usual_minutes
+    from audit.visits.field import usual_minutes
 
     store = make_store(db, "USUAL-1")
     first = datetime(2026, 9, 1, tzinfo=UTC)

@@ -16,7 +16,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.support import Translations
 from i18n_catalogues import catalogues, compile_catalogues, read_catalogue
 
-from audit.i18n import LANGUAGE_NAMES, TRANSLATIONS
+from audit.web.i18n import LANGUAGE_NAMES, TRANSLATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = [lang for lang in LANGUAGE_NAMES if lang != "en"]

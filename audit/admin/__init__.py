@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Flask
 
-from audit.auth import guard
+from audit.web.auth import guard
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 guard(bp, "admin")

@@ -10,11 +10,11 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from audit import criteria_store as store
 from audit.admin import bp
 from audit.admin import criteria_forms as forms
-from audit.criteria_problems import problem_message, problem_text
-from audit.db import get_db
+from audit.criteria_sets import versions as store
+from audit.storage.db import get_db
+from audit.web.criteria_problems import problem_message, problem_text
 from criteria.diff import diff_sets
 from criteria.io import CriteriaError, Problem, dump_set, load_set, set_to_dict
 from criteria.model import text

@@ -10,13 +10,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
-from audit import jobs
+from audit import report_runs as jobs
 from audit.admin import bp
-from audit.db import get_db
-from audit.formatting import current_locale
 from audit.manager.forms import PeriodForm, period_or_400, presets
 from audit.manager.views import send_pdf
+from audit.storage.db import get_db
 from audit.stores import regions
+from audit.web.formatting import current_locale
 from reports import csv_export, queue, render
 from reports.aggregate import Period
 

@@ -12,11 +12,9 @@ from wtforms import SelectChoice
 from audit.actions import follow_up_page
 from audit.admin import bp
 from audit.admin.schedule_forms import CancelForm, FollowUpForm, RescheduleForm, ScheduleForm
-from audit.db import get_db
-from audit.formatting import current_locale
-from audit.i18n import channel_name, localized
-from audit.online_steps import is_overdue, local_today
-from audit.scheduling import (
+from audit.storage.db import get_db
+from audit.visits.online import is_overdue, local_today
+from audit.visits.scheduling import (
     RevisitConflict,
     VisitPlan,
     cancel,
@@ -24,7 +22,9 @@ from audit.scheduling import (
     reschedule,
     schedule_visits,
 )
-from audit.validation import FieldError, show_on_form
+from audit.web.formatting import current_locale
+from audit.web.i18n import channel_name, localized
+from audit.web.validation import FieldError, show_on_form
 
 STATUS_FILTERS = ("scheduled", "in_progress", "submitted", "returned", "approved", "published",
                   "cancelled")

@@ -7,9 +7,9 @@ from wtforms import SelectChoice
 
 from audit.admin import bp
 from audit.admin.forms import StoreForm
-from audit.db import get_db
+from audit.storage.db import get_db
 from audit.stores import STORE_FIELDS, list_stores, save_store, set_archived, store_managers
-from audit.validation import FieldError, form_status, show_on_form
+from audit.web.validation import FieldError, form_status, show_on_form
 
 
 @bp.route("/stores")

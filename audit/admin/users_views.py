@@ -6,10 +6,10 @@ from wtforms import SelectChoice
 
 from audit.admin import bp
 from audit.admin.forms import UserForm
-from audit.db import get_db
+from audit.storage.db import get_db
 from audit.stores import manager_regions, regions, set_manager_regions
 from audit.users import create_user, get_user, list_users, update_user
-from audit.validation import FieldError, form_status, show_on_form
+from audit.web.validation import FieldError, form_status, show_on_form
 
 
 @bp.route("/")

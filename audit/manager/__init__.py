@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Flask
 
-from audit.auth import guard
+from audit.web.auth import guard
 
 bp = Blueprint("manager", __name__, url_prefix="/manager")
 guard(bp, "manager")

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from audit.formatting import current_locale
-from audit.i18n import LANGUAGE_NAMES
+from audit.web.formatting import current_locale
+from audit.web.i18n import LANGUAGE_NAMES
 from reports.aggregate import Period, PeriodError
 
 DEFAULT_DAYS = 182

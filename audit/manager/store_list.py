@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask_babel import format_date
 from sqlite_utils import Database
 
-from audit.formatting import one_decimal, todate
 from audit.stores import managed_store_ids_sql
+from audit.web.formatting import one_decimal, todate
 from reports import aggregate, charts
 
 TREND_STEP = 0.05  # a change smaller than this (in points) shows as flat

@@ -8,14 +8,14 @@ from pathlib import Path
 from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
-from audit import jobs
+from audit import report_runs as jobs
 from audit.actions import store_actions_page
-from audit.db import get_db
-from audit.formatting import current_locale
 from audit.manager import bp
 from audit.manager.forms import PeriodForm, period_or_400, presets
 from audit.manager.store_list import store_list
+from audit.storage.db import get_db
 from audit.stores import managed_store_ids_sql
+from audit.web.formatting import current_locale
 from reports import aggregate, charts, csv_export, render
 
 

@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from audit.answers import MAX_COMMENT, AnswerInput
-from audit.review_flow import MAX_NOTE
-from audit.validation import FieldError
+from audit.visits.answers import MAX_COMMENT, AnswerInput
+from audit.visits.review import MAX_NOTE
+from audit.web.validation import FieldError
 from criteria.model import Criterion, text
 from criteria.scoring import NA
 

@@ -10,11 +10,7 @@ from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from audit import review_flow
-from audit.answers import AnswerError
-from audit.criteria_store import version_set
-from audit.db import get_db
-from audit.formatting import current_locale
+from audit.criteria_sets.versions import version_set
 from audit.review import bp
 from audit.review.forms import (
     CorrectionForm,
@@ -25,7 +21,11 @@ from audit.review.forms import (
     fill,
     prepare,
 )
-from audit.validation import FieldError, show_on_form
+from audit.storage.db import get_db
+from audit.visits import review as review_flow
+from audit.visits.answers import AnswerError
+from audit.web.formatting import current_locale
+from audit.web.validation import FieldError, show_on_form
 from reports import aggregate, text
 from reports.render import thumbnail_uri
 

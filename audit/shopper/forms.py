@@ -21,9 +21,9 @@ from werkzeug.datastructures import MultiDict
 from wtforms import FloatField, HiddenField, SelectChoice, SelectField, URLField
 from wtforms.validators import URL, Length, NumberRange, Optional
 
-from audit.answers import KEEP, MAX_COMMENT, AnswerInput
-from audit.formatting import current_locale
-from audit.online_steps import step_labels
+from audit.visits.answers import KEEP, MAX_COMMENT, AnswerInput
+from audit.visits.online import step_labels
+from audit.web.formatting import current_locale
 from criteria.model import Criterion
 from criteria.scoring import CONTACT_CHANNELS, MAX_TEXT, NA, contact_channel
 

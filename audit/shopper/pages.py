@@ -13,9 +13,15 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from audit.criteria_store import version_set
-from audit.formatting import current_locale
-from audit.online_steps import (
+from audit.criteria_sets.versions import version_set
+from audit.shopper.forms import (
+    ONLINE_CHANNELS,
+    client_zone,
+    inquiry_channel,
+    stored_fields,
+)
+from audit.visits.field import missing_criteria, score_preview
+from audit.visits.online import (
     CONTACT_CHANNEL_LABELS,
     Inquiry,
     elapsed_text,
@@ -26,14 +32,8 @@ from audit.online_steps import (
     step_labels,
     visit_inquiries,
 )
-from audit.photos import visit_photos
-from audit.shopper.forms import (
-    ONLINE_CHANNELS,
-    client_zone,
-    inquiry_channel,
-    stored_fields,
-)
-from audit.visit_flow import missing_criteria, score_preview
+from audit.visits.photos import visit_photos
+from audit.web.formatting import current_locale
 from criteria.model import Criterion, text
 
 

@@ -23,8 +23,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from audit.db import get_db, synced_later
-from audit.photos import delete_photo, store_photo, visit_photos
 from audit.shopper import bp
 from audit.shopper.forms import (
     EndForm,
@@ -44,7 +42,8 @@ from audit.shopper.pages import (
     summary_context,
     visit_context,
 )
-from audit.visit_flow import (
+from audit.storage.db import get_db, synced_later
+from audit.visits.field import (
     FlowError,
     StartInfo,
     end_visit,
@@ -54,6 +53,7 @@ from audit.visit_flow import (
     submit_visit,
     visit_for_shopper,
 )
+from audit.visits.photos import delete_photo, store_photo, visit_photos
 
 
 def _own_visit(visit_id: int) -> dict:

@@ -17,7 +17,7 @@ CHAIN_MANAGER = "chain.manager@bench.example.com"
 
 def add_chain_manager(database: Path) -> str:
     """A manager of every region (the largest store list); returns the password."""
-    from audit.db import open_db
+    from audit.storage.db import open_db
     from audit.users import create_user
 
     password = "bench-manager-2026-long"
@@ -37,8 +37,8 @@ def add_chain_manager(database: Path) -> str:
 
 def aggregation_benchmarks(database: Path, workdir: Path, repeats: int) -> list[Row]:
     """Median times of the portal's pages and the chain summary."""
-    from audit.db import open_db
     from audit.demo import PASSWORDS
+    from audit.storage.db import open_db
     from reports import aggregate, figures
 
     password = add_chain_manager(database)

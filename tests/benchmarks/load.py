@@ -84,8 +84,8 @@ def _value(c, rng) -> tuple[object, dict[str, str]]:
 
 def prepare(database: Path, shoppers: int, visits_each: int) -> list[Plan]:
     """Bench shoppers (one password hash, copied) with scheduled visits at physical stores."""
-    from audit.criteria_store import current_version_id
-    from audit.db import open_db
+    from audit.criteria_sets.versions import current_version_id
+    from audit.storage.db import open_db
     from audit.users import create_user
 
     db = open_db(database)
@@ -394,8 +394,8 @@ def load_benchmark(database: Path, workdir: Path, *, shoppers: int, duration: fl
                    think: float, burst: float, workers: int, full: bool,
                    threads: int = 4) -> list[Row]:
     """Run both phases against gunicorn and check the database afterwards."""
-    from audit.criteria_store import current_version_id, version_set
-    from audit.db import open_db
+    from audit.criteria_sets.versions import current_version_id, version_set
+    from audit.storage.db import open_db
 
     cycle = think * 8 + 0.05
     visits_each = int(duration / cycle * 1.5) + int(burst * 10) + 10

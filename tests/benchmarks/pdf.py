@@ -60,7 +60,7 @@ def _median(values: list[float]) -> float:
 
 def render_benchmarks(database: Path, store_id: int, repeats: int) -> list[Row]:
     """Median render time per period, and the overhead over bare WeasyPrint."""
-    from audit.db import open_db
+    from audit.storage.db import open_db
     from reports import aggregate, render
 
     db = open_db(database)
@@ -105,7 +105,7 @@ def cached_download(database: Path, workdir: Path, repeats: int) -> list[Row]:
     email = "anna.nowak@demo.example.com"
     login(client, email, PASSWORDS[email])
     with app.app_context():
-        from audit.db import get_db
+        from audit.storage.db import get_db
 
         store_id = get_db().execute(
             "SELECT id FROM stores WHERE region = 'Mazowieckie' AND channel = 'physical'"
@@ -113,7 +113,7 @@ def cached_download(database: Path, workdir: Path, repeats: int) -> list[Row]:
     period = periods()["year"]
     # The route hands out what is cached and leaves rendering to the report worker
     # (audit/jobs.py): render it into the app's cache first, as the worker would.
-    from audit.db import open_db
+    from audit.storage.db import open_db
     from reports import render
 
     db = open_db(database)
@@ -138,7 +138,7 @@ def cached_download(database: Path, workdir: Path, repeats: int) -> list[Row]:
 
 def render_stores(database: str, store_ids: list[int], period, report_dir: str) -> int:
     """Render these stores' reports one after the other (what `report all` does); count."""
-    from audit.db import open_db
+    from audit.storage.db import open_db
     from reports import render
 
     db = open_db(database)

@@ -126,7 +126,7 @@ def _measure(settings, htmls: list[str], procs: list[subprocess.Popen], workers:
 
 def queue_benchmarks(database: Path, count: int) -> list[Row]:
     """`count` stores' monthly reports: serial, SQLite queue + 1 consumer, Redis + 2 consumers."""
-    from audit.db import open_db
+    from audit.storage.db import open_db
     from reports import aggregate, queue, render
 
     with sqlite3.connect(database) as conn:

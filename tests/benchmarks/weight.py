@@ -16,7 +16,7 @@ IMPORT = re.compile(r"""(?:import|from)\s*['"](\./[^'"]+)['"]""")
 
 def _scheduled_visit(db) -> int:
     """A visit the demo shopper can open."""
-    from audit.criteria_store import current_version_id
+    from audit.criteria_sets.versions import current_version_id
 
     user = db.execute("SELECT id FROM users WHERE email = ?", [SHOPPER]).fetchone()[0]
     store = db.execute("SELECT MIN(id) FROM stores WHERE channel = 'physical'").fetchone()[0]
@@ -32,8 +32,8 @@ def _scheduled_visit(db) -> int:
 
 def page_weight(database: Path, workdir: Path) -> list[Row]:
     """Fetch the checklist page and everything it loads (JS modules with their imports)."""
-    from audit.db import open_db
     from audit.demo import PASSWORDS
+    from audit.storage.db import open_db
 
     db = open_db(database)
     try:

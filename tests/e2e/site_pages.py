@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import PASSWORD, make_store, make_user, make_visit
 
-from audit.criteria_store import current_version_id
+from audit.criteria_sets.versions import current_version_id
 
 ANSWERS = {"greeted_on_entry": True, "served_at_all": True, "friendliness": 4}
 EMAILS = {"admin": "admin@example.com", "manager": "manager@example.com",

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from conftest import PASSWORD, make_store, make_user, make_visit
 
-from audit.scheduling import VisitPlan, schedule_visits
+from audit.visits.scheduling import VisitPlan, schedule_visits
 
 ACTION = "Brief the staff on greeting every customer"
 

@@ -11,8 +11,8 @@ from conftest import PASSWORD, make_store, make_visit
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from audit import jobs
-from audit.criteria_store import current_version_id, version_set
+from audit import report_runs as jobs
+from audit.criteria_sets.versions import current_version_id, version_set
 from e2e.site_pages import log_in_as
 
 

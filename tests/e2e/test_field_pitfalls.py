@@ -9,7 +9,7 @@ import pytest
 from conftest import make_store
 from playwright.sync_api import expect
 
-from audit.criteria_store import add_set
+from audit.criteria_sets.versions import add_set
 from criteria import set_from_dict
 from e2e.site_pages import log_in_as
 

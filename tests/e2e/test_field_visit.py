@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from audit.criteria_store import current_version_id
+from audit.criteria_sets.versions import current_version_id
 from audit.users import create_user
 
 PASSWORD = "correct-horse-battery"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from audit.criteria_store import current_version_id
+from audit.criteria_sets.versions import current_version_id
 from audit.users import create_user
 from e2e.conftest import OUTPUT, PHONE
 

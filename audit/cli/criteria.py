@@ -9,8 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from audit import criteria_store as store
-from audit.db import open_db
+from audit.criteria_sets import versions as store
+from audit.storage.db import open_db
 from criteria.io import CriteriaError, dump_set, load_set
 from criteria.scoring import score_visit
 

@@ -18,12 +18,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from audit.answers import AnswerInput, save_answers
-from audit.criteria_store import version_set
-from audit.db import now
-from audit.formatting import current_locale
-from audit.online_steps import CONTACT_CHANNEL_LABELS, elapsed_text, timeline, visit_inquiries
-from audit.validation import FieldError
+from audit.criteria_sets.versions import version_set
+from audit.storage.db import now
+from audit.visits.answers import AnswerInput, save_answers
+from audit.visits.online import CONTACT_CHANNEL_LABELS, elapsed_text, timeline, visit_inquiries
+from audit.web.formatting import current_locale
+from audit.web.validation import FieldError
 
 MAX_NOTE = 2000
 SHORT_VISIT_SHARE = 0.5  # a visit shorter than half the usual length is worth a look

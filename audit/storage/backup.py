@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from sqlite_utils import Database
 
-from audit.db import BUSY_TIMEOUT_MS, upgrade
-from audit.migrations import migrations
+from audit.storage.db import BUSY_TIMEOUT_MS, upgrade
+from audit.storage.migrations import migrations
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from audit.criteria_store import version_set
+from audit.criteria_sets.versions import version_set
 from criteria.scoring import NA, VisitScore, score_visit
 
 

@@ -19,10 +19,10 @@ from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from audit.auth import safe_next
-from audit.db import get_db
+from audit.storage.db import get_db
+from audit.web.auth import safe_next
 
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ru": "Русский"}
 CHANNEL_NAMES = {"physical": _l("physical"), "online": _l("online"), "any": _l("any channel")}
 

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from audit.criteria_store import freeze, version_set
-from audit.db import now
-from audit.validation import FieldError
+from audit.criteria_sets.versions import freeze, version_set
+from audit.storage.db import now
+from audit.web.validation import FieldError
 
 OPEN_STATUSES = ("scheduled", "in_progress")
 

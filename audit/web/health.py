@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Flask, jsonify
 
-from audit.db import get_db
+from audit.storage.db import get_db
 
 bp = Blueprint("health", __name__)
 

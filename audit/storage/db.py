@@ -199,7 +199,7 @@ def close_db(exc: BaseException | None = None) -> None:
 
 def upgrade(path: str | Path) -> list[str]:
     """Apply pending migrations to the database at path; returns the names applied."""
-    from audit.migrations import migrations
+    from audit.storage.migrations import migrations
 
     # gunicorn's workers start together, and each one upgrades: both found a migration pending,
     # the second failed ("index ... already exists") and gunicorn stopped, since a worker could

@@ -27,7 +27,7 @@ from flask import Flask
 from huey import Huey
 from sqlite_utils import Database
 
-from audit.db import now, open_db
+from audit.storage.db import now, open_db
 from reports import jobs as render_jobs
 from reports import queue, render
 from reports.aggregate import Period

@@ -10,8 +10,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from audit import jobs
-from audit.db import open_db
+from audit import report_runs as jobs
+from audit.storage.db import open_db
 from reports import aggregate, queue, render
 from reports.aggregate import Period, PeriodError
 from reports.i18n import LANGUAGES

@@ -10,12 +10,12 @@ from pathlib import Path
 from flask import Flask
 from sqlite_utils import Database
 
-from audit.db import database_file, now, open_db
+from audit.storage.db import database_file, now, open_db
 from criteria.io import CriteriaError, Problem, load_set, set_from_dict, set_to_dict
 from criteria.model import CriteriaSet
 from criteria.problems import N_
 
-BUILTIN_DIR = Path(__file__).resolve().parent.parent / "criteria" / "builtin"
+BUILTIN_DIR = Path(__file__).resolve().parents[2] / "criteria" / "builtin"
 # Shown in the admin's language where the problem is shown (audit/criteria_problems.py).
 KEY_TAKEN = N_("a set with the key '%(key)s' already exists")
 

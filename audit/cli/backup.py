@@ -8,7 +8,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from audit.backup import BackupError, BackupInfo, backup_database, previous_copy, restore_database
+from audit.storage.backup import (
+    BackupError,
+    BackupInfo,
+    backup_database,
+    previous_copy,
+    restore_database,
+)
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 

@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from audit.answers import KEEP, AnswerError, AnswerInput, check_answers, save_answers
-from audit.criteria_store import version_set
-from audit.db import now
+from audit.criteria_sets.versions import version_set
+from audit.storage.db import now
+from audit.visits.answers import KEEP, AnswerError, AnswerInput, check_answers, save_answers
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, VisitScore
 
@@ -395,6 +395,6 @@ def _short_flag(visit: dict, ended: str, share: float, usual: float | None) -> l
 
 def score_preview(db: Database, visit_id: int) -> VisitScore:
     """The visit's score as it stands (nothing written)."""
-    from audit.visit_scores import compute
+    from audit.visits.scores import compute
 
     return compute(db, visit_id)

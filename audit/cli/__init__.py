@@ -8,9 +8,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from audit.db import open_db, upgrade
+from audit.storage.db import open_db, upgrade
 from audit.users import create_user
-from audit.validation import FieldError
+from audit.web.validation import FieldError
 
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="User accounts.")
@@ -56,10 +56,10 @@ def users_create(email: str, name: str | None, role: str, reviewer: bool, passwo
 
 def init_app(app: Flask) -> None:
     """Register every CLI group."""
-    from audit.backup_cli import backup_command, restore_command
-    from audit.criteria_cli import criteria_cli
+    from audit.cli.backup import backup_command, restore_command
+    from audit.cli.criteria import criteria_cli
+    from audit.cli.reports import report_cli
     from audit.demo import demo_command
-    from audit.report_cli import report_cli
 
     app.cli.add_command(criteria_cli)
     app.cli.add_command(report_cli)

@@ -17,10 +17,10 @@ from flask_babel import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlite_utils import Database
 
-from audit.auth import User
-from audit.criteria_store import version_set
-from audit.db import now
-from audit.visit_flow import FlowError, require_editable
+from audit.criteria_sets.versions import version_set
+from audit.storage.db import now
+from audit.visits.field import FlowError, require_editable
+from audit.web.auth import User
 
 MAX_SIDE = 1600
 MAX_PIXELS = 60_000_000  # a bigger picture is a decompression bomb, not a price tag

@@ -16,9 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from audit.db import get_db
-from audit.ratelimit import note_failed_login
-from audit.security import end_session, new_session
+from audit.storage.db import get_db
+from audit.web.ratelimit import note_failed_login
+from audit.web.security import end_session, new_session
 
 ROLES = ("admin", "manager", "shopper")
 HOME = {"admin": "admin.index", "manager": "manager.index", "shopper": "shopper.index"}

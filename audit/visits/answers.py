@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlite_utils import Database
 
-from audit.criteria_store import version_set
-from audit.db import now
-from audit.visit_scores import rescore
+from audit.criteria_sets.versions import version_set
+from audit.storage.db import now
+from audit.visits.scores import rescore
 from criteria.scoring import MAX_TEXT, NA, VisitScore, validate_value
 
 MAX_COMMENT = 2000

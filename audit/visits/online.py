@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlite_utils import Database
 
-from audit.criteria_store import version_set
+from audit.criteria_sets.versions import version_set
 from criteria.model import Criterion, text
 from criteria.scoring import contact_channel
 

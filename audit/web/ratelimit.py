@@ -49,7 +49,7 @@ def _minutes_left(limiter: Limiter) -> int:
 
 def _too_many(error: TooManyRequests) -> tuple[str, int, dict[str, str]]:
     """429 on the login page, in our layout, saying when to try again."""
-    from audit.auth import LoginForm  # auth imports this module; import late to avoid a cycle
+    from audit.web.auth import LoginForm  # auth imports this module; import late to avoid a cycle
 
     minutes = _minutes_left(current_app.extensions[EXTENSION])
     message = ngettext(

@@ -1,0 +1,1 @@
+"""Criteria sets and their versions in the database."""

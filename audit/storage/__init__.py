@@ -1,0 +1,1 @@
+"""The SQLite file and nothing else: connection, transactions, migrations, backup."""

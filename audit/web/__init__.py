@@ -1,0 +1,1 @@
+"""Flask plumbing shared by the blueprints: no domain rules."""
