@@ -1,4 +1,9 @@
-"""The web application: create_app() reads like a table of contents."""
+"""The web application: create_app() reads like a table of contents.
+
+The parts are imported inside create_app, not here: `audit.storage` and the domain packages are
+imported by report workers and the CLI, and importing them must not load the blueprints,
+Flask-Login or the forms (tests/test_layout.py holds it).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +11,27 @@ from pathlib import Path
 
 from flask import Flask
 
-from audit import admin, cli, config, manager, review, shopper
-from audit.criteria_sets import versions as criteria_store
-from audit.storage import db
-from audit.web import (
-    auth,
-    csrf,
-    errors,
-    formatting,
-    health,
-    i18n,
-    navigation,
-    photo_views,
-    ratelimit,
-    security,
-)
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, database, extensions, blueprints, CLI groups."""
+    from audit import admin, cli, config, manager, review, shopper
+    from audit.criteria_sets import versions as criteria_sets
+    from audit.storage import db
+    from audit.web import (
+        auth,
+        csrf,
+        errors,
+        formatting,
+        health,
+        i18n,
+        navigation,
+        photo_views,
+        ratelimit,
+        security,
+    )
+
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
@@ -35,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     config.load_config(app, test_config)
     db.init_app(app)
-    criteria_store.init_app(app)
+    criteria_sets.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
