@@ -1,26 +1,33 @@
-"""A domain error that belongs next to one form field."""
+"""Domain errors shown next to their form field, in the reader's language."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
+from audit.errors import DomainError, Invalid
+from audit.web.errors import message
 
-class FieldError(ValueError):
-    """Raised by domain functions when one field's value is refused (nothing was written)."""
+
+class FieldError(Invalid):
+    """Transitional: a refusal for one field whose message was translated where it was raised.
+
+    New code raises audit.errors.Invalid(code, N_(template), field=..., **params) instead; the
+    domain modules move over one by one and this class goes when the last one has.
+    """
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+        super().__init__("invalid", message, field=field)
         self.message = message
 
 
-def show_on_form(form: FlaskForm, error: FieldError) -> None:
+def show_on_form(form: FlaskForm, error: DomainError) -> None:
     """Put the error next to its field, or at the top of the form if the form lacks it."""
-    field = getattr(form, error.field, None)
+    text = message(error)
+    field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = [*field.errors, error.message]
+        field.errors = [*field.errors, text]
     else:
-        form.form_errors.append(error.message)
+        form.form_errors.append(text)
 
 
 def form_status(form: FlaskForm) -> int:
