@@ -11,8 +11,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
@@ -22,6 +20,10 @@ CARRIED = ("templates", "static")
 
 def compile_catalogues(source: Path, target: Path) -> None:
     """Write target/<lang>/LC_MESSAGES/messages.mo for each .po under source (fuzzy left out)."""
+    # Imported here: an editable install (no catalogues to build) must not need Babel.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     for po in sorted(source.glob("*/LC_MESSAGES/messages.po")):
         mo = target / po.relative_to(source).with_suffix(".mo")
         mo.parent.mkdir(parents=True, exist_ok=True)
