@@ -11,12 +11,19 @@ import sys
 import sysconfig
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 # What a build must not see: a past build, the checkout's own .mo files, local state.
+# What the app reads from disk, as the wheel must carry it.
+CARRIED = ["audit/templates/base.html", "audit/templates/report/report.css",
+           "audit/static/css/app.css", "audit/static/sw.js",
+           "audit/translations/pl/LC_MESSAGES/messages.mo",
+           "audit/translations/ru/LC_MESSAGES/messages.mo",
+           "criteria/builtin/physical-store.yaml", "criteria/builtin/online-shop.yaml"]
 NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "instance", "tests", "*.mo",
                                     "*.egg-info", "__pycache__", ".*cache", ".hypothesis",
                                     "test-output")
@@ -85,7 +92,7 @@ def get(url: str, **headers: str) -> tuple[int, str]:
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:  # noqa: S310
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as response:
                 return response.status, response.read().decode()
         except ConnectionError:
             if time.monotonic() > deadline:
@@ -95,13 +102,20 @@ def get(url: str, **headers: str) -> tuple[int, str]:
 
 def test_installed_wheel_serves_polish_login_and_static_files_from_another_directory(tmp_path):
     wheel = build_wheel(tmp_path)
+    names = zipfile.ZipFile(wheel).namelist()
+    assert [n for n in CARRIED if n not in names] == []
+    assert [n for n in names if n.endswith((".po", ".pot"))] == []  # sources stay in the repo
     python = venv_with_wheel(tmp_path, wheel)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = clean_env(AUDIT_DATABASE=str(tmp_path / "audit.db"))
 
-    where = run(python, "-c", "import audit; print(audit.__file__)", cwd=elsewhere, env=env)
-    assert Path(where.strip()).is_relative_to(tmp_path / "venv"), where
+    # The installed code, and the folders the reports read, are the new virtualenv's.
+    where = run(python, "-c", "import audit, reports.i18n, reports.render; print(audit.__file__);"
+                " print(reports.render.TEMPLATES); print(reports.i18n.TRANSLATIONS)",
+                cwd=elsewhere, env=env).split()
+    assert all(Path(p).is_relative_to(tmp_path / "venv") for p in where), where
+    assert all(Path(p).exists() for p in where), where
     run(python, "-m", "flask", "--app", "audit:create_app", "db", "upgrade", cwd=elsewhere, env=env)
 
     server, base = start_gunicorn(python, elsewhere, env)
