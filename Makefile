@@ -18,7 +18,7 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium redis-server
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+$(VENV)/.installed: pyproject.toml setup.py | $(BIN)/activate
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
@@ -39,7 +39,8 @@ debs-test:
 	$(call ensure_debs,$(TEST_DEBS))
 	@test -x /usr/bin/chromium || { echo "Chromium is missing at /usr/bin/chromium" >&2; exit 1; }
 
-# Compile the message catalogues (the .mo files are built, not committed).
+# Compile the message catalogues (the .mo files are built, not committed) for the checkout; a built
+# wheel compiles its own (setup.py).
 translations: $(VENV)/.installed
 	@if ls audit/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel -q compile -d audit/translations; fi
@@ -88,4 +89,4 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

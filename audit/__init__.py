@@ -7,18 +7,14 @@ Flask-Login or the forms (tests/test_layout.py holds it).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, database, extensions, blueprints, CLI groups."""
     from audit import admin, cli, config, manager, review, shopper
     from audit.criteria_sets import versions as criteria_sets
-    from audit.storage import db
+    from audit.storage import db, locations
     from audit.web import (
         auth,
         csrf,
@@ -34,9 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        instance_path=str(locations.instance_dir()),
+        template_folder=str(locations.TEMPLATES),
+        static_folder=str(locations.STATIC),
     )
     config.load_config(app, test_config)
     db.init_app(app)

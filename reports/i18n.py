@@ -1,7 +1,8 @@
 """The report's own gettext: the app's compiled catalogues, read without Flask.
 
 Reports are rendered by the CLI and by background jobs as well as by the web app, so they load
-the same .mo files Flask-Babel uses (audit/translations) through babel.support directly.
+the same .mo files Flask-Babel uses (audit/translations, in a checkout and in the wheel)
+through babel.support directly.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "audit" / "translations"
+from audit.storage.locations import TRANSLATIONS
+
 LANGUAGES = ("en", "pl", "ru")
 
 

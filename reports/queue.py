@@ -24,13 +24,14 @@ import contextlib
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.exceptions import RetryTask
 
-ROOT = Path(__file__).resolve().parent.parent
+from audit.storage.locations import instance_dir
+
 NAME = "audit-reports"
 RETRIES = 2
 RETRY_DELAY = 2.0
@@ -47,7 +48,7 @@ class Settings:
     """Where the queue is and how renders prove they are alive."""
 
     redis_url: str | None = None
-    queue_file: str = str(ROOT / "instance" / "queue.db")
+    queue_file: str = field(default_factory=lambda: str(instance_dir() / "queue.db"))
     beat: float = 5.0
     lost_after: float = 30.0
     immediate: bool = False
@@ -58,7 +59,7 @@ class Settings:
         env = os.environ
         values = {
             "redis_url": env.get("AUDIT_REDIS_URL") or None,
-            "queue_file": env.get("AUDIT_QUEUE_FILE") or cls.queue_file,
+            "queue_file": env.get("AUDIT_QUEUE_FILE") or str(instance_dir() / "queue.db"),
             "beat": float(env.get("AUDIT_RENDER_BEAT", cls.beat)),
             "lost_after": float(env.get("AUDIT_RENDER_LOST_AFTER", cls.lost_after)),
         }

@@ -22,12 +22,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from PIL import Image, UnidentifiedImageError
 from sqlite_utils import Database
 
+from audit.storage import locations
 from reports import actions, aggregate, charts, text
 from reports.aggregate import Period
 from reports.i18n import catalogue_stamp, translations
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates" / "report"
+TEMPLATES = locations.TEMPLATES / "report"
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 import criteria
+import criteria.io
 from criteria.io import MAX_BYTES, CriteriaError, dump_set, load_set, set_from_dict, set_to_dict
 from criteria.model import Band, CriteriaSet, Criterion, Option, Section, text
 
@@ -554,6 +556,40 @@ def test_alias_bomb_is_refused_before_it_expands():
 def test_deep_nesting_is_refused(fmt):
     with pytest.raises(CriteriaError, match="nested too deeply"):
         load_set("[" * 50_000 + "]" * 50_000, fmt)
+
+
+def test_yaml_is_parsed_with_libyaml_when_pyyaml_has_it():
+    expected = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
+    assert criteria.io.SAFE_LOADER is expected
+
+
+@pytest.fixture(params=["python", "libyaml"])
+def yaml_loader(request, monkeypatch):
+    """Each of PyYAML's safe loaders in turn (libyaml's only where PyYAML was built with it)."""
+    if request.param == "libyaml" and not yaml.__with_libyaml__:
+        pytest.skip("PyYAML without libyaml")
+    loader = yaml.CSafeLoader if request.param == "libyaml" else yaml.SafeLoader
+    monkeypatch.setattr(criteria.io, "SAFE_LOADER", loader)
+    return loader
+
+
+def test_both_yaml_loaders_read_the_builtin_sets_alike(monkeypatch):
+    for path in sorted(BUILTIN.glob("*.yaml")):
+        read = []
+        for loader in (yaml.SafeLoader, yaml.CSafeLoader):
+            monkeypatch.setattr(criteria.io, "SAFE_LOADER", loader)
+            read.append(set_to_dict(load_set(path.read_bytes())))
+        assert read[0] == read[1], path.name
+
+
+def test_deep_nesting_is_refused_by_either_yaml_loader(yaml_loader):
+    with pytest.raises(CriteriaError, match="nested too deeply"):
+        load_set("[" * 50_000 + "]" * 50_000)
+
+
+def test_either_yaml_loader_gives_a_syntax_error_its_line(yaml_loader):
+    with pytest.raises(CriteriaError, match=r"\(line 3\): not valid YAML"):
+        load_set("key: x\nname: X\nsections: a: b\n")
 
 
 def test_number_too_big_for_a_float_is_a_problem_not_a_crash():

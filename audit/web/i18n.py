@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     Flask,
@@ -20,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from audit.storage.db import get_db
+from audit.storage.locations import TRANSLATIONS
 from audit.web.auth import safe_next
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ru": "Русский"}
 CHANNEL_NAMES = {"physical": _l("physical"), "online": _l("online"), "any": _l("any channel")}
 

@@ -406,6 +406,11 @@ function setupSummary() {
 }
 
 // ---------------------------------------------------------------- logout, service worker
+// The worker's registration once known. A page can be without a controller while the worker is
+// active (opened by a hard reload, or while the worker was installing: clients.claim() passes
+// over a page still loading), and logging out there must still clear the pages kept offline.
+let workerReg = null;
+
 function guardLogout() {
   const logout = $('form[data-logout]');
   if (!logout) return;
@@ -413,9 +418,9 @@ function guardLogout() {
     const pending = visitIds(app.uid).some((vid) => unsent(load(app.uid, vid)));
     // Nothing is deleted either way: the drafts belong to this user and wait for their next login.
     if (pending && !window.confirm(msg('logoutWarning'))) { e.preventDefault(); return; }
-    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.controller.postMessage({ type: 'forget-pages' });
-    }
+    const worker = navigator.serviceWorker &&
+      (navigator.serviceWorker.controller || (workerReg && workerReg.active));
+    if (worker) worker.postMessage({ type: 'forget-pages' });
   });
 }
 
@@ -435,7 +440,7 @@ async function setupWorker() {
   navigator.serviceWorker.addEventListener('message', reloadWhenFresh);
   navigator.serviceWorker.startMessages();
   try {
-    await navigator.serviceWorker.register(root.dataset.sw, { scope: app.home });
+    workerReg = await navigator.serviceWorker.register(root.dataset.sw, { scope: app.home });
     const reg = await navigator.serviceWorker.ready;
     const urls = (root.dataset.offlineUrls || app.home).split(' ');
     if (!navigator.onLine || !reg.active) return;

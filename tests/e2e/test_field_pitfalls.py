@@ -74,12 +74,24 @@ def start_visit(page, visit_id: int) -> None:
     page.wait_for_url("**/sections/1")
 
 
+def wait_until(page, predicate: str, seconds: float = 10) -> None:
+    """Poll an async predicate in the page until it holds.
+
+    Not page.wait_for_function: it takes the promise an async function returns for a truthy
+    value and returns at once, without waiting (microsoft/playwright#29132).
+    """
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, f"still false after {seconds} s: {predicate}"
+        page.wait_for_timeout(100)
+
+
 def outbox_idle(page) -> None:
     """Wait until no outbox round (static/js/sync.js flush, under the 'audit-outbox' lock) runs."""
-    page.wait_for_function("""async () => {
+    wait_until(page, """async () => {
         const { held, pending } = await navigator.locks.query();
         return ![...held, ...pending].some((l) => l.name === 'audit-outbox');
-    }""", polling=100)
+    }""")
 
 
 def test_logout_warns_and_keeps_unsent_work(shopper_phone, live_server, shots, db, people,
@@ -185,11 +197,11 @@ def test_service_worker_update_never_strands_a_visit_in_progress(
         const reg = await navigator.serviceWorker.getRegistration('/shopper/');
         await reg.update();
     }""")
-    page.wait_for_function("""async () => {
+    wait_until(page, """async () => {
         const reg = await navigator.serviceWorker.getRegistration('/shopper/');
         return !!(reg.waiting || reg.active && reg.active.state === 'activated' &&
                   (await caches.keys()).includes('shell-field-v2'));
-    }""", polling=200)
+    }""")
     assert "shell-field-v1" in page.evaluate(CACHES)  # the old shell stays until v2 takes over
     assert wait_for_answers(db, pitfall_visit, {"greeted": "true", "queue": "1"}) == {
         "greeted": "true", "queue": "1"}
@@ -211,12 +223,12 @@ def test_service_worker_update_never_strands_a_visit_in_progress(
     page.goto(section)
     expect(page.locator("input[name='a-greeted'][value='yes']")).to_be_checked()
     expect(page.locator("input[name='a-queue']")).to_have_value("1")
-    page.wait_for_function("""async () => {
+    wait_until(page, """async () => {
         const reg = await navigator.serviceWorker.getRegistration('/shopper/');
         const keys = await caches.keys();
         return reg.active && reg.active.state === 'activated' && !reg.waiting &&
                keys.includes('shell-field-v2') && !keys.includes('shell-field-v1');
-    }""", polling=200)
+    }""")
     # More answers on the new version, still offline, across both screens.
     page.get_by_role("button", name="One more").click()
     page.get_by_role("button", name="Next").click()
@@ -253,8 +265,12 @@ def test_my_visits_from_the_cache_on_a_slow_network_is_replaced_when_the_real_pa
         shopper_phone, live_server, shots, db, people, pitfall_visit):
     page = shopper_phone
     page.goto("/shopper/")
-    page.wait_for_function("() => !!navigator.serviceWorker.controller", polling=200)
+    # Wait for the worker to be active, not for it to control this page: this page's navigation
+    # may have begun before the worker activated, and clients.claim() passes over such a page,
+    # so it can stay without a controller for good. The reload below is controlled either way.
+    page.wait_for_selector("[data-field-app][data-offline='ready']")
     page.reload()  # now through the worker, which keeps this copy of My visits
+    assert page.evaluate("() => !!navigator.serviceWorker.controller")
     expect(page.get_by_text("Pitfall Store")).to_be_visible()
 
     # A new visit is scheduled; the next My visits takes longer than the worker waits (5 s).
@@ -272,3 +288,23 @@ def test_my_visits_from_the_cache_on_a_slow_network_is_replaced_when_the_real_pa
     # The real page arrives a few seconds later and takes the cached copy's place by itself.
     expect(page.get_by_text("Later Store")).to_be_visible(timeout=20_000)
     shots("fresh-after-slow-network", page)
+
+
+def test_logout_from_a_page_the_worker_does_not_control_still_forgets_the_kept_pages(
+        shopper_phone, pitfall_visit):
+    page = shopper_phone
+    page.goto(f"/shopper/visits/{pitfall_visit}")
+    page.wait_for_selector("[data-field-app][data-offline='ready']")
+    assert "pages" in page.evaluate(CACHES)
+    # A hard reload (Shift+reload) bypasses the worker: the page it opens has no controller, as
+    # does one whose navigation began while the worker was still installing.
+    with page.expect_navigation():
+        page.context.new_cdp_session(page).send("Page.reload", {"ignoreCache": True})
+    page.wait_for_selector("[data-field-app][data-offline='ready']")
+    assert page.evaluate("() => navigator.serviceWorker.controller") is None
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+    # The visits kept for offline use belong to this shopper: the next user of the phone must not
+    # be shown them from the cache.
+    wait_until(page, "async () => !(await caches.has('pages'))")
