@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
@@ -33,7 +34,7 @@ from audit.visits.online import (
     visit_inquiries,
 )
 from audit.visits.photos import visit_photos
-from audit.web.formatting import current_locale
+from audit.web.formatting import current_locale, one_decimal, status_label
 from criteria.model import Criterion, text
 
 
@@ -230,3 +231,17 @@ def shown_answer(c: Criterion, row: dict | None, lang: str) -> str:
             return _("No answer")
         return elapsed_text(item.seconds)
     return str(value)
+
+
+def phone_state(db: Database, visit: dict) -> dict:
+    """The server's view of a visit for the phone (state.json): status, score and photos, so a
+    phone that sent, or was sent back, shows what the server holds without a reload."""
+    photos = [p["client_id"] for ps in visit_photos(db, visit["id"]).values() for p in ps]
+    score = score_preview(db, visit["id"]).score
+    return {"status": visit["status"], "status_label": status_label(visit["status"]),
+            "started_at": visit["started_at"], "ended_at": visit["ended_at"],
+            "submitted_at": visit["submitted_at"], "submission_uuid": visit["submission_uuid"],
+            "photos": photos, "missing": [c.key for c in missing_criteria(db, visit)],
+            "score": score,
+            "score_text": "—" if score is None else one_decimal(score, current_locale()),
+            "photos_text": ngettext("%(num)d photo", "%(num)d photos", len(photos))}

@@ -37,6 +37,7 @@ from audit.shopper.forms import (
 from audit.shopper.pages import (
     checklist_sections,
     my_visits_context,
+    phone_state,
     read_only_view,
     section_context,
     summary_context,
@@ -47,13 +48,12 @@ from audit.visits.field import (
     FlowError,
     StartInfo,
     end_visit,
-    missing_criteria,
     save_draft,
     start_visit,
     submit_visit,
     visit_for_shopper,
 )
-from audit.visits.photos import delete_photo, store_photo, visit_photos
+from audit.visits.photos import delete_photo, store_photo
 
 
 def _own_visit(visit_id: int) -> dict:
@@ -322,11 +322,7 @@ def photo_delete(visit_id: int, photo_id: int):
 @bp.route("/visits/<int:visit_id>/state.json")
 def state(visit_id: int):
     """The server's view of the visit, for the phone to compare with what it holds."""
-    row = _own_visit(visit_id)
-    photos = [p["client_id"] for ps in visit_photos(get_db(), visit_id).values() for p in ps]
-    return jsonify(status=row["status"], started_at=row["started_at"], ended_at=row["ended_at"],
-                   submission_uuid=row["submission_uuid"], photos=photos,
-                   missing=[c.key for c in missing_criteria(get_db(), row)])
+    return jsonify(phone_state(get_db(), _own_visit(visit_id)))
 
 
 @bp.route("/sw.js")
