@@ -90,30 +90,13 @@ def too_large(_error):
     return render_template("errors/error.html", code=413, message=message), 413
 
 
-SENT_SHOWN = 10
-
-
 @bp.route("/")
 def index():
-    """My visits: what is to do (returned, in progress, scheduled), then the latest sent."""
-    visits = list(
-        get_db().query(
-            """SELECT v.*, s.name AS store_name, s.code AS store_code, s.channel, s.address, s.url
-               FROM visits v JOIN stores s ON s.id = v.store_id
-               WHERE v.shopper_id = ? AND v.status != 'cancelled'
-               ORDER BY CASE v.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1
-                        WHEN 'scheduled' THEN 2 ELSE 3 END, v.window_start,
-                        v.submitted_at DESC""",
-            [current_user.id],
-        )
-    )
-    todo = [v for v in visits if v["status"] in ("returned", "in_progress", "scheduled")]
-    # Sent visits are history: the newest few are enough on a phone.
-    sent = sorted((v for v in visits if v not in todo), key=lambda v: v["submitted_at"] or "",
-                  reverse=True)[:SENT_SHOWN]
-    context = my_visits_context(get_db(), todo + sent)
-    return render_template("shopper/index.html", **context, todo=todo, sent=sent,
-                           sent_total=len(visits) - len(todo))
+    """My visits: what is to do (returned, in progress, scheduled), then the latest sent; older
+    ones page by page (?page=2)."""
+    page = max(1, request.args.get("page", 1, type=int))
+    return render_template("shopper/index.html",
+                           **my_visits_context(get_db(), current_user.id, page))
 
 
 @bp.route("/visits/<int:visit_id>")

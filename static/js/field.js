@@ -426,6 +426,30 @@ async function missingNow() {
   return missing;
 }
 
+// The online steps whose answer may still come, by the phone's own record: names for the question.
+function waitingNow() {
+  const rec = load(app.uid, app.vid);
+  const when = new Intl.DateTimeFormat(document.documentElement.lang || 'en', { dateStyle: 'medium', timeStyle: 'short' });
+  const names = [];
+  for (const li of $$('[data-wait]')) {
+    const key = li.dataset.wait;
+    const value = (part, kept) => (`a-${key}-${part}` in rec.fields ? rec.fields[`a-${key}-${part}`] : kept);
+    const sent = value('from', li.dataset.sent) ? new Date(value('from', li.dataset.sent)).getTime() : null;
+    const deadline = Number(li.dataset.deadline) * 1000 || null;
+    const waiting = !!sent && !value('to', li.dataset.received) && rec.fields[`na-${key}`] !== '1' &&
+      !(deadline && Date.now() - sent >= deadline);
+    li.hidden = !waiting;
+    if (!waiting) continue;
+    const step = li.dataset.step;
+    $('[data-until]', li).textContent = deadline
+      ? fmt('waitingUntil', { step, when: when.format(new Date(sent + deadline)) }) : fmt('waitingStep', { step });
+    names.push(`${$('[data-wait-name]', li).textContent.trim()} (${step})`);
+  }
+  const card = $('[data-waiting-card]');
+  if (card) card.hidden = !names.length;
+  return names;
+}
+
 function summaryState(rec) {
   const note = $('[data-score-note]');
   if (note && unsent(rec) && rec.state !== 'sent') note.textContent = msg('scoreStale');
@@ -451,6 +475,7 @@ function showServerSummary(server) {
 
 function setupSummary() {
   missingNow();
+  waitingNow();
   const endForm = $('[data-end-form]');
   if (endForm) {
     if (load(app.uid, app.vid).endedAt) { $('button', endForm).hidden = true; $('[data-ended-note]', endForm).hidden = false; }
@@ -467,6 +492,9 @@ function setupSummary() {
     e.preventDefault();
     if (load(app.uid, app.vid).submit) return;  // a second tap: the first is on its way
     if (await missingNow()) { status(msg('missing'), 'error'); $('[data-missing-list]').scrollIntoView(); return; }
+    // A step still waiting would be scored as unanswered: the shopper may keep the visit open.
+    const waiting = waitingNow();
+    if (waiting.length && !window.confirm(fmt('submitWaiting', { steps: waiting.join('; ') }))) return;
     keep((r) => {
       // A page kept from before a return may hold the id already used: never send it twice.
       const offered = submitForm.elements.uuid.value;

@@ -128,3 +128,60 @@ def test_after_a_send_the_summary_and_my_visits_show_what_the_server_holds(
     expect(row.locator(".badge.status-submitted")).to_have_text("Submitted")
     expect(row.locator(".badge.status-scheduled")).to_have_count(0)
     shot(home, "5-my-visits-after-send")
+
+
+ONLINE_SET = {
+    "key": "words-online", "name": {"en": "Words online"}, "channel": "online",
+    "sections": [
+        {"key": "site", "title": {"en": "Website"}, "criteria": [
+            {"key": "found", "type": "yes_no", "text": {"en": "Did you find the product?"}}]},
+        {"key": "contact", "title": {"en": "Contact"}, "criteria": [
+            {"key": "email_answer", "type": "interval", "deadline": 259200,
+             "steps": {"en": ["Question sent", "Answer received"]},
+             "bands": [{"max": 14400, "points": 1}, {"points": 0}],
+             "text": {"en": "How long did the shop take to answer your e-mail?"}}]},
+    ],
+}
+
+
+def test_sending_an_online_visit_with_a_step_still_waiting_names_it_and_asks_first(
+        phone, db, people):
+    version = add_set(db, set_from_dict(ONLINE_SET))
+    store = make_store(db, "WEB-W", channel="online")
+    visit = scheduled_visit(db, people["shopper"], version, "unused")
+    db["visits"].update(visit, {"store_id": store})
+    phone.goto(f"/shopper/visits/{visit}")
+    phone.get_by_role("button", name="Start visit").click()
+    phone.wait_for_url("**/sections/1")
+    phone.locator("#q-found .choice span", has_text="Yes").click()
+    phone.locator(".nav-bar button.primary").click()
+    phone.wait_for_url("**/sections/2")
+    phone.locator("#q-email_answer").get_by_role("button", name="Now").first.click()
+    phone.locator(".nav-bar button.primary").click()
+    phone.wait_for_url("**/summary")
+
+    card = phone.locator("[data-waiting-card]")
+    expect(card).to_be_visible()
+    expect(card.locator("li", has_text="How long did the shop take")).to_contain_text(
+        "Waiting for “Answer received” until")
+    shot(phone, "6-summary-with-a-step-waiting")
+
+    dialogs = []
+
+    def answer(dialog, accept: bool) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    phone.once("dialog", lambda d: answer(d, accept=False))
+    phone.get_by_role("button", name="Submit").click()
+    phone.wait_for_timeout(500)
+    assert dialogs == ["Still waiting for an answer: How long did the shop take to answer your "
+                       "e-mail? (Answer received). Submitted now, these steps count as not "
+                       "answered. Submit anyway?"]
+    assert db["visits"].get(visit)["status"] == "in_progress"  # kept open
+    expect(phone.get_by_role("button", name="Submit")).to_be_enabled()
+
+    phone.once("dialog", lambda d: answer(d, accept=True))
+    phone.get_by_role("button", name="Submit").click()
+    expect(phone.locator("[data-sync]")).to_have_text("✓ Sent", timeout=20_000)
+    assert db["visits"].get(visit)["status"] == "submitted"
