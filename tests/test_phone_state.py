@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from conftest import make_photo, make_store, make_user, make_visit
 
 from audit.visits.field import score_preview
@@ -30,3 +34,18 @@ def test_state_tells_the_phone_a_visit_was_returned(db, people, login):
     state = login("shopper").get(f"/shopper/visits/{visit}/state.json").get_json()
     assert state["status"] == "returned"
     assert state["status_label"] == "Returned for correction"
+
+
+def test_summary_names_online_steps_still_waiting_and_until_when(db, people, login):
+    asked = datetime.now(UTC) - timedelta(hours=2)
+    visit = make_visit(db, make_store(db, "WEB-S", channel="online"), people["shopper"],
+                       "in_progress",
+                       answers={"email_response_time": {"from": asked.isoformat(), "to": None}})
+    page = login("shopper").get(f"/shopper/visits/{visit}/summary").text
+    waiting = re.search(r'<li data-wait="email_response_time"[^>]*>(.*?)</li>', page, re.S)
+    assert waiting and " hidden" not in waiting.group(0).split(">")[0]
+    until = (asked + timedelta(hours=72)).astimezone(ZoneInfo("Europe/Warsaw"))
+    assert "Waiting for “Answer received” until" in waiting.group(1)
+    assert f"{until:%-m/%-d/%y}" in waiting.group(1)
+    # Without the script the browser asks: a required box says what sending now means.
+    assert re.search(r'<input type="checkbox" name="waiting_ok" value="1" required>', page)

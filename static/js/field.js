@@ -476,6 +476,8 @@ function showServerSummary(server) {
 function setupSummary() {
   missingNow();
   waitingNow();
+  const consent = $('[data-waiting-consent]');
+  if (consent) consent.remove();  // the script asks in a dialog that names the steps
   const endForm = $('[data-end-form]');
   if (endForm) {
     if (load(app.uid, app.vid).endedAt) { $('button', endForm).hidden = true; $('[data-ended-note]', endForm).hidden = false; }
