@@ -82,7 +82,7 @@ def test_returned_visit_is_corrected_and_resent_from_the_phone_that_sent_it(
     page.get_by_role("button", name="Start visit").click()
     page.wait_for_url("**/sections/1")
     answer_and_submit(page, pitfall_visit, "4")
-    expect(page.locator("[data-sync]")).to_have_text("✓ Sent")
+    expect(page.locator("[data-sync]")).to_have_text("✓ Sent", timeout=20_000)
     first = wait_for_status(db, pitfall_visit, "submitted")
     assert first["status"] == "submitted"
 
@@ -103,7 +103,7 @@ def test_returned_visit_is_corrected_and_resent_from_the_phone_that_sent_it(
 
     # The correction: a new rating, kept on the phone, then sent under a new id.
     answer_and_submit(page, pitfall_visit, "2")
-    expect(page.locator("[data-sync]")).to_have_text("✓ Sent")
+    expect(page.locator("[data-sync]")).to_have_text("✓ Sent", timeout=20_000)
     again = wait_for_status(db, pitfall_visit, "submitted")
     assert again["status"] == "submitted"
     assert again["submission_uuid"] != first["submission_uuid"]
