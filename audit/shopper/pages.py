@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
@@ -33,7 +34,8 @@ from audit.visits.online import (
     visit_inquiries,
 )
 from audit.visits.photos import visit_photos
-from audit.web.formatting import current_locale
+from audit.vocabulary import OPEN, VisitStatus
+from audit.web.formatting import current_locale, one_decimal, status_label
 from criteria.model import Criterion, text
 
 
@@ -107,12 +109,45 @@ def visit_steps(db: Database, visit: dict, where: dict[str, int]) -> list[dict]:
     return out
 
 
-def my_visits_context(db: Database, visits: list[dict]) -> dict:
-    """My visits: each open online visit's waits, and which visits are past their window."""
+HISTORY_PAGE = 10  # sent visits per page of My visits: a phone shows the latest few
+_VISIT_ROW = """SELECT v.*, s.name AS store_name, s.code AS store_code, s.channel, s.address, s.url
+                FROM visits v JOIN stores s ON s.id = v.store_id"""
+_LISTED = (*OPEN, VisitStatus.CANCELLED)  # not history: to do, or never done
+
+
+def todo_visits(db: Database, shopper_id: int) -> list[dict]:
+    """What the shopper still has to do: returned first, then in progress, then scheduled."""
+    marks = ", ".join("?" * len(OPEN))
+    return list(db.query(
+        f"""{_VISIT_ROW} WHERE v.shopper_id = ? AND v.status IN ({marks})
+            ORDER BY CASE v.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1 ELSE 2 END,
+                     v.window_start, v.id""", [shopper_id, *OPEN]))  # noqa: S608
+
+
+def sent_visits(db: Database, shopper_id: int, page: int) -> tuple[list[dict], bool]:
+    """One page of the shopper's history, newest first, and whether older ones exist.
+
+    Reads one page and one row more (visits_shopper_sent walks the history newest first), never
+    the whole history: a demo shopper has 6,684 visits."""
+    marks = ", ".join("?" * len(_LISTED))
+    rows = list(db.query(
+        f"""{_VISIT_ROW} WHERE v.shopper_id = ? AND v.status NOT IN ({marks})
+            ORDER BY v.submitted_at DESC, v.id DESC LIMIT ? OFFSET ?""",  # noqa: S608
+        [shopper_id, *_LISTED, HISTORY_PAGE + 1, (page - 1) * HISTORY_PAGE]))
+    return rows[:HISTORY_PAGE], len(rows) > HISTORY_PAGE
+
+
+def my_visits_context(db: Database, shopper_id: int, page: int = 1) -> dict:
+    """My visits: what is to do (on the first page), a page of history, each open online visit's
+    waits, and which visits are past their window."""
+    todo = todo_visits(db, shopper_id) if page == 1 else []
+    sent, older = sent_visits(db, shopper_id, page)
+    visits = todo + sent
     today = local_today(current_app.config["TIMEZONE"])
     now = datetime.now(UTC)
     waits = open_visit_waits(db, visits, current_locale(), now)
-    return {"visits": visits, "overdue": {v["id"] for v in visits if is_overdue(v, today)},
+    return {"todo": todo, "sent": sent, "page": page, "older": older,
+            "overdue": {v["id"] for v in visits if is_overdue(v, today)},
             "waits": {vid: [_("Waiting for: %(second)s (%(first)s %(t)s ago)",
                               second=w.inquiry.second, first=w.inquiry.first.lower(),
                               t=elapsed_text(w.since)) if not w.no_answer else
@@ -179,6 +214,27 @@ def interval_view(c: Criterion, values: dict, zone_name: str) -> dict:
             "channels": [(key, str(label)) for key, label in CONTACT_CHANNEL_LABELS.items()]}
 
 
+def waiting_steps(db: Database, visit: dict, where: dict[str, int]) -> list[dict]:
+    """An online visit's steps for the summary, each marked `waiting` while its answer may still
+    come, with the time until which it may (its first step plus the criterion's deadline).
+
+    Submitted now, a waiting step scores as not answered: the shopper is told and asked."""
+    if visit["channel"] != "online":
+        return []
+    now = datetime.now(UTC)
+    out = []
+    for i in visit_inquiries(db, visit, current_locale()):
+        deadline = i.criterion.deadline
+        until = i.sent + timedelta(seconds=deadline) if i.sent and deadline else None
+        out.append({"criterion": i.criterion, "second": i.second,
+                    "number": where.get(i.criterion.key, 1),
+                    "sent": i.sent.isoformat() if i.sent else "",
+                    "received": i.received.isoformat() if i.received else "",
+                    "deadline": deadline or "", "until": until,
+                    "waiting": i.sent is not None and i.received is None and not i.no_answer(now)})
+    return out
+
+
 def summary_context(db: Database, visit: dict) -> dict:
     """The summary: what is missing (with the section it is in) and the score so far."""
     sections = checklist_sections(db, visit)
@@ -186,6 +242,7 @@ def summary_context(db: Database, visit: dict) -> dict:
     missing = [(where.get(c.key, 1), c) for c in missing_criteria(db, visit)]
     required = [(s.number, c) for s in sections for c in s.criteria if c.required]
     return {"visit": visit, "sections": sections, "missing": missing, "required": required,
+            "waiting_steps": waiting_steps(db, visit, where),
             "score": score_preview(db, visit["id"]), "t": texts_in(current_locale()),
             "photo_count": db["photos"].count_where("visit_id = ?", [visit["id"]]),
             "offline_urls": offline_urls(visit["id"], sections)}
@@ -230,3 +287,17 @@ def shown_answer(c: Criterion, row: dict | None, lang: str) -> str:
             return _("No answer")
         return elapsed_text(item.seconds)
     return str(value)
+
+
+def phone_state(db: Database, visit: dict) -> dict:
+    """The server's view of a visit for the phone (state.json): status, score and photos, so a
+    phone that sent, or was sent back, shows what the server holds without a reload."""
+    photos = [p["client_id"] for ps in visit_photos(db, visit["id"]).values() for p in ps]
+    score = score_preview(db, visit["id"]).score
+    return {"status": visit["status"], "status_label": status_label(visit["status"]),
+            "started_at": visit["started_at"], "ended_at": visit["ended_at"],
+            "submitted_at": visit["submitted_at"], "submission_uuid": visit["submission_uuid"],
+            "photos": photos, "missing": [c.key for c in missing_criteria(db, visit)],
+            "score": score,
+            "score_text": "—" if score is None else one_decimal(score, current_locale()),
+            "photos_text": ngettext("%(num)d photo", "%(num)d photos", len(photos))}

@@ -37,6 +37,7 @@ from audit.shopper.forms import (
 from audit.shopper.pages import (
     checklist_sections,
     my_visits_context,
+    phone_state,
     read_only_view,
     section_context,
     summary_context,
@@ -47,13 +48,12 @@ from audit.visits.field import (
     FlowError,
     StartInfo,
     end_visit,
-    missing_criteria,
     save_draft,
     start_visit,
     submit_visit,
     visit_for_shopper,
 )
-from audit.visits.photos import delete_photo, store_photo, visit_photos
+from audit.visits.photos import delete_photo, store_photo
 
 
 def _own_visit(visit_id: int) -> dict:
@@ -90,30 +90,13 @@ def too_large(_error):
     return render_template("errors/error.html", code=413, message=message), 413
 
 
-SENT_SHOWN = 10
-
-
 @bp.route("/")
 def index():
-    """My visits: what is to do (returned, in progress, scheduled), then the latest sent."""
-    visits = list(
-        get_db().query(
-            """SELECT v.*, s.name AS store_name, s.code AS store_code, s.channel, s.address, s.url
-               FROM visits v JOIN stores s ON s.id = v.store_id
-               WHERE v.shopper_id = ? AND v.status != 'cancelled'
-               ORDER BY CASE v.status WHEN 'returned' THEN 0 WHEN 'in_progress' THEN 1
-                        WHEN 'scheduled' THEN 2 ELSE 3 END, v.window_start,
-                        v.submitted_at DESC""",
-            [current_user.id],
-        )
-    )
-    todo = [v for v in visits if v["status"] in ("returned", "in_progress", "scheduled")]
-    # Sent visits are history: the newest few are enough on a phone.
-    sent = sorted((v for v in visits if v not in todo), key=lambda v: v["submitted_at"] or "",
-                  reverse=True)[:SENT_SHOWN]
-    context = my_visits_context(get_db(), todo + sent)
-    return render_template("shopper/index.html", **context, todo=todo, sent=sent,
-                           sent_total=len(visits) - len(todo))
+    """My visits: what is to do (returned, in progress, scheduled), then the latest sent; older
+    ones page by page (?page=2)."""
+    page = max(1, request.args.get("page", 1, type=int))
+    return render_template("shopper/index.html",
+                           **my_visits_context(get_db(), current_user.id, page))
 
 
 @bp.route("/visits/<int:visit_id>")
@@ -322,11 +305,7 @@ def photo_delete(visit_id: int, photo_id: int):
 @bp.route("/visits/<int:visit_id>/state.json")
 def state(visit_id: int):
     """The server's view of the visit, for the phone to compare with what it holds."""
-    row = _own_visit(visit_id)
-    photos = [p["client_id"] for ps in visit_photos(get_db(), visit_id).values() for p in ps]
-    return jsonify(status=row["status"], started_at=row["started_at"], ended_at=row["ended_at"],
-                   submission_uuid=row["submission_uuid"], photos=photos,
-                   missing=[c.key for c in missing_criteria(get_db(), row)])
+    return jsonify(phone_state(get_db(), _own_visit(visit_id)))
 
 
 @bp.route("/sw.js")

@@ -364,3 +364,10 @@ WHEN OLD.region IS NOT NEW.region OR OLD.channel IS NOT NEW.channel
 BEGIN UPDATE figures_stamp SET n = n + 1; END
 """,
     )
+
+
+@migrations()
+def m012_shopper_history_index(db: Database) -> None:
+    """My visits reads one page of a shopper's history, newest first, from this index instead of
+    all of it (a demo shopper has 6,684 visits): audit/shopper/pages.py sent_visits."""
+    _run(db, "CREATE INDEX visits_shopper_sent ON visits (shopper_id, submitted_at)")

@@ -1,7 +1,7 @@
 // The field app on top of plain server forms: autosave, stopwatch, counter, "now" buttons,
 // photos kept on the phone, the offline start and submission, and the service worker.
-import { load, newId, photosOf, putPhoto, unsent, update, visitIds } from './store.js';
-import { flush, startSending } from './sync.js';
+import { load, newId, photosOf, putPhoto, reopen, unsent, update, visitIds } from './store.js';
+import { flush, serverState, startSending } from './sync.js';
 
 document.documentElement.classList.add('js');
 const root = document.querySelector('[data-field-app]');
@@ -25,11 +25,45 @@ function keep(change) {
   }
 }
 
+// Statuses in which the shopper may change the visit; with 'scheduled', the ones still to do.
+const EDITABLE = ['in_progress', 'returned'];
+const OPEN = ['scheduled', ...EDITABLE];
+
+// Whether a page (or row) rendered by the server shows the visit back with the shopper after
+// this phone's last send: it was rendered after that send (its submitted_at is at least the
+// send's), yet the visit is editable. A page older than the send (a cached copy) proves nothing.
+function returnedSince(rec, status, submittedAt) {
+  if (!EDITABLE.includes(status)) return false;
+  if (rec.state === 'sent') return !!(rec.sentAt && submittedAt && submittedAt >= rec.sentAt);
+  return rec.state === 'refused' && status === 'returned';
+}
+
+// Ask the server about a visit this phone has sent; reopen it if it came back. null offline.
+const asked = new Set();
+async function askServer(vid) {
+  if (asked.has(vid) || !navigator.onLine || load(app.uid, vid).state !== 'sent') return null;
+  asked.add(vid);
+  const server = await serverState(app, vid);
+  if (!server) { asked.delete(vid); return null; }
+  if (EDITABLE.includes(server.status) && load(app.uid, vid).state === 'sent') {
+    reopen(app.uid, vid);
+    return { server, reopened: true };
+  }
+  return { server, reopened: false };
+}
+
+function adoptPageStatus() {
+  if (!app.vid) return;
+  if (returnedSince(load(app.uid, app.vid), root.dataset.status, root.dataset.submittedAt)) {
+    reopen(app.uid, app.vid);
+  }
+}
+
 function showState() {
   if (!app.vid) return indexBadges();
   const rec = load(app.uid, app.vid);
   if (root.dataset.summary !== undefined) summaryState(rec);
-  if (rec.state === 'sent') return status(`✓ ${msg('sent')}`, 'sent');
+  if (rec.state === 'sent') { checkVisit(); return status(`✓ ${msg('sent')}`, 'sent'); }
   if (rec.message) return status(`${msg('refused')} ${rec.message}`, 'error');
   // The session ran out (e.g. while offline): nothing is lost, it is sent after the next login.
   if (app.lastResult === 'login' && (rec.submit || unsent(rec))) return status(msg('login'), 'error');
@@ -38,16 +72,44 @@ function showState() {
   if (rec.rev) status(msg('savedServer'), 'saved');
 }
 
+// A sent visit on its own page: a copy older than the send (or a return since) is corrected.
+async function checkVisit() {
+  const got = await askServer(app.vid);
+  if (!got) return;
+  if (got.reopened) return location.reload();  // the page shown was older than the return
+  if (root.dataset.summary !== undefined) showServerSummary(got.server);
+}
+
 function indexBadges() {
+  // The service worker showed My visits because the page asked for is not on the phone.
+  if (location.pathname !== app.home) status(msg('notOnPhone'), 'error');
   for (const row of $$('[data-visit-row]')) {
-    const rec = load(app.uid, row.dataset.visitRow);
+    const vid = row.dataset.visitRow;
+    if (returnedSince(load(app.uid, vid), row.dataset.status, row.dataset.submittedAt)) reopen(app.uid, vid);
+    const rec = load(app.uid, vid);
     const badge = $('[data-queue-badge]', row);
     const text = rec.state === 'sent' ? `✓ ${msg('sent')}` : rec.submit ? msg('waiting')
       : unsent(rec) ? msg('onPhone') : '';
     badge.hidden = !text;
     badge.textContent = text;
     badge.dataset.kind = rec.state === 'sent' ? 'sent' : 'local';
+    if (rec.state === 'sent' && OPEN.includes(row.dataset.status)) checkRow(row);
   }
+}
+
+// A row that says "to do" for a visit this phone has sent: the list is older than the send, or
+// the visit came back. The server says which; the row follows without a reload.
+async function checkRow(row) {
+  const got = await askServer(row.dataset.visitRow);
+  if (!got) return;
+  const badge = $('.badge[class*="status-"]', row);
+  if (badge && got.server.status !== row.dataset.status) {
+    badge.className = `badge status-${got.server.status}`;
+    badge.textContent = got.server.status_label;
+    row.dataset.status = got.server.status;
+    row.dataset.submittedAt = got.server.submitted_at || '';
+  }
+  if (got.reopened) indexBadges();
 }
 
 let timer = null;
@@ -364,6 +426,30 @@ async function missingNow() {
   return missing;
 }
 
+// The online steps whose answer may still come, by the phone's own record: names for the question.
+function waitingNow() {
+  const rec = load(app.uid, app.vid);
+  const when = new Intl.DateTimeFormat(document.documentElement.lang || 'en', { dateStyle: 'medium', timeStyle: 'short' });
+  const names = [];
+  for (const li of $$('[data-wait]')) {
+    const key = li.dataset.wait;
+    const value = (part, kept) => (`a-${key}-${part}` in rec.fields ? rec.fields[`a-${key}-${part}`] : kept);
+    const sent = value('from', li.dataset.sent) ? new Date(value('from', li.dataset.sent)).getTime() : null;
+    const deadline = Number(li.dataset.deadline) * 1000 || null;
+    const waiting = !!sent && !value('to', li.dataset.received) && rec.fields[`na-${key}`] !== '1' &&
+      !(deadline && Date.now() - sent >= deadline);
+    li.hidden = !waiting;
+    if (!waiting) continue;
+    const step = li.dataset.step;
+    $('[data-until]', li).textContent = deadline
+      ? fmt('waitingUntil', { step, when: when.format(new Date(sent + deadline)) }) : fmt('waitingStep', { step });
+    names.push(`${$('[data-wait-name]', li).textContent.trim()} (${step})`);
+  }
+  const card = $('[data-waiting-card]');
+  if (card) card.hidden = !names.length;
+  return names;
+}
+
 function summaryState(rec) {
   const note = $('[data-score-note]');
   if (note && unsent(rec) && rec.state !== 'sent') note.textContent = msg('scoreStale');
@@ -373,8 +459,25 @@ function summaryState(rec) {
   }
 }
 
+// After the send, the score and photos the server holds now, not those of when the page loaded.
+function showServerSummary(server) {
+  const score = $('[data-score] .score');
+  if (score) {
+    const n = server.score;
+    score.className = `score ${n === null ? 'score-none' : n >= 80 ? 'score-good' : n >= 60 ? 'score-mid' : 'score-bad'}`;
+    score.textContent = server.score_text;
+  }
+  const photos = $('[data-photo-count]');
+  if (photos) photos.textContent = server.photos_text;
+  const note = $('[data-score-note]');
+  if (note) note.textContent = msg('scoreSent');
+}
+
 function setupSummary() {
   missingNow();
+  waitingNow();
+  const consent = $('[data-waiting-consent]');
+  if (consent) consent.remove();  // the script asks in a dialog that names the steps
   const endForm = $('[data-end-form]');
   if (endForm) {
     if (load(app.uid, app.vid).endedAt) { $('button', endForm).hidden = true; $('[data-ended-note]', endForm).hidden = false; }
@@ -391,8 +494,14 @@ function setupSummary() {
     e.preventDefault();
     if (load(app.uid, app.vid).submit) return;  // a second tap: the first is on its way
     if (await missingNow()) { status(msg('missing'), 'error'); $('[data-missing-list]').scrollIntoView(); return; }
+    // A step still waiting would be scored as unanswered: the shopper may keep the visit open.
+    const waiting = waitingNow();
+    if (waiting.length && !window.confirm(fmt('submitWaiting', { steps: waiting.join('; ') }))) return;
     keep((r) => {
-      r.submit = r.submit || { uuid: submitForm.elements.uuid.value || newId(), at: new Date().toISOString() };
+      // A page kept from before a return may hold the id already used: never send it twice.
+      const offered = submitForm.elements.uuid.value;
+      const uuid = offered && !(r.oldUuids || []).includes(offered) ? offered : newId();
+      r.submit = r.submit || { uuid, at: new Date().toISOString() };
       r.endedAt = r.endedAt || r.submit.at;
       r.message = '';
       r.state = '';
@@ -428,7 +537,8 @@ function guardLogout() {
 // has now arrived. My visits has nothing to type into, so it simply shows the real one; at most
 // once a minute, so a server that is always slow cannot keep reloading the page.
 function reloadWhenFresh(event) {
-  if (!event.data || event.data.type !== 'fresh-page' || location.pathname !== app.home) return;
+  // (also My visits shown in place of a page the phone did not have: the real one is here now)
+  if (!event.data || event.data.type !== 'fresh-page' || app.vid) return;
   const last = Number(sessionStorage.getItem('audit-fresh-reload') || 0);
   if (Date.now() - last < 60000) return;
   sessionStorage.setItem('audit-fresh-reload', String(Date.now()));
@@ -446,7 +556,7 @@ async function setupWorker() {
     if (!navigator.onLine || !reg.active) return;
     const channel = new MessageChannel();
     channel.port1.onmessage = () => {
-      const ready = $('[data-offline-ready]');
+      const ready = $('[data-ready-note]');
       if (ready) ready.hidden = false;
       root.dataset.offline = 'ready';
     };
@@ -457,6 +567,7 @@ async function setupWorker() {
 if (app) {
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   guardLogout();
+  adoptPageStatus();
   if (form) setupChecklist();
   const startForm = $('[data-start-form]');
   if (startForm) setupStart(startForm);

@@ -6,7 +6,7 @@ export const recordKey = (uid, vid) => `${PREFIX}${uid}:${vid}`;
 
 function blank() {
   return { fields: {}, rev: 0, syncedRev: 0, start: null, startSent: false, endedAt: null,
-    endSent: false, submit: null, state: '', message: '', sw: {} };
+    endSent: false, submit: null, state: '', message: '', sw: {}, sentAt: null, oldUuids: [] };
 }
 
 export function load(uid, vid) {
@@ -27,6 +27,15 @@ export function update(uid, vid, change) {
   change(rec);
   save(uid, vid, rec);
   return rec;
+}
+
+// The server took the visit back (a reviewer returned it): it is open again on this phone. The
+// answers typed since stay; the old submission id is never used again (the server refuses it).
+export function reopen(uid, vid) {
+  return update(uid, vid, (r) => {
+    if (r.submit) r.oldUuids = [...(r.oldUuids || []), r.submit.uuid];
+    Object.assign(r, { state: '', submit: null, message: '', sentAt: null });
+  });
 }
 
 // Visit ids this user has records for (never another user's: the key holds the user id).

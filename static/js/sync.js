@@ -94,7 +94,8 @@ async function sendVisit(app, vid) {
     const r = await post(app, base + 'submit', body);
     if (r.status === 409 && r.json && r.json.error === 'photos_missing') return;  // next round
     if (!r.ok) return refuse(app, vid, r);
-    update(app.uid, vid, (x) => { Object.assign(x, { state: 'sent', message: '', fields: {}, syncedRev: x.rev }); });
+    const sentAt = (r.json && r.json.submitted_at) || '';  // the server's clock, as pages show it
+    update(app.uid, vid, (x) => { Object.assign(x, { state: 'sent', message: '', fields: {}, syncedRev: x.rev, sentAt }); });
     for (const p of photos) await deletePhoto(p.id);
   }
 }
@@ -131,6 +132,19 @@ export function flush(app) {
     .then((result) => { app.lastResult = result; return result; })
     .finally(() => { running = null; document.dispatchEvent(new CustomEvent('audit:synced')); });
   return running;
+}
+
+// What the server holds for a visit now (state.json), or null without signal or session.
+export async function serverState(app, vid) {
+  try {
+    const res = await fetch(`${app.home}visits/${vid}/state.json`, {
+      credentials: 'same-origin', cache: 'no-store', redirect: 'manual',
+      headers: { Accept: 'application/json' } });
+    const json = (res.headers.get('Content-Type') || '').includes('json');
+    return res.ok && json ? await res.json() : null;
+  } catch (e) {
+    return null;
+  }
 }
 
 export function startSending(app) {
