@@ -61,8 +61,8 @@ def _upload_path(filename: str):
 def _warnings() -> dict:
     """Review templates write a visit's warnings with warning_texts(visit), its length with
     duration_text(seconds)."""
-    return {"warning_texts": lambda visit: flag_text.warning_texts(get_db(), visit),
-            "duration_text": flag_text.duration_text}
+    texts = flag_text.WarningTexts(get_db())
+    return {"warning_texts": texts, "duration_text": texts.writer.duration}
 
 
 @bp.route("/")

@@ -144,8 +144,12 @@ def short_visit(took_seconds: float | None, usual: float | None,
 # ---------------------------------------------------------------- when shown
 
 
-def photos_missing(cs: CriteriaSet, channel: str, have: set[str]) -> list[Flag]:
-    """A flag naming the photo criteria of the visit's checklist that have no photo."""
-    keys = [c.key for c in cs.criteria() if c.type == "photo"
-            and c.channel in ("any", channel) and c.key not in have]
+def photo_criteria(cs: CriteriaSet, channel: str) -> list[str]:
+    """The keys of the photo criteria a visit of this channel answers, in order."""
+    return [c.key for c in cs.criteria() if c.type == "photo" and c.channel in ("any", channel)]
+
+
+def photos_missing(photo_keys: list[str], have: set[str]) -> list[Flag]:
+    """A flag naming the photo criteria (photo_criteria()) that have no photo."""
+    keys = [key for key in photo_keys if key not in have]
     return [flag(FlagCode.PHOTOS_MISSING, criteria=keys)] if keys else []

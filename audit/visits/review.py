@@ -120,7 +120,8 @@ def visit_flags(visit: dict, missing: list[flag_rules.Flag]) -> list[flag_rules.
 
 
 def missing_photos(db: Database, visits: list[dict]) -> dict[int, list[flag_rules.Flag]]:
-    """Per visit, the photos_missing flag of its checklist, if any (one query)."""
+    """Per visit, the photos_missing flag of its checklist, if any (one query, one set per
+    version)."""
     if not visits:
         return {}
     marks = ",".join("?" * len(visits))
@@ -128,7 +129,10 @@ def missing_photos(db: Database, visits: list[dict]) -> dict[int, list[flag_rule
     for row in db.query(f"SELECT DISTINCT visit_id, criterion_key FROM photos "  # noqa: S608
                         f"WHERE visit_id IN ({marks})", [v["id"] for v in visits]):
         have.setdefault(row["visit_id"], set()).add(row["criterion_key"])
-    return {v["id"]: flag_rules.photos_missing(version_set(db, v["version_id"]), v["channel"],
+    wanted = {(v["version_id"], v["channel"]) for v in visits}
+    photo_keys = {(version, channel): flag_rules.photo_criteria(version_set(db, version), channel)
+                  for version, channel in wanted}
+    return {v["id"]: flag_rules.photos_missing(photo_keys[v["version_id"], v["channel"]],
                                                have.get(v["id"], set()))
             for v in visits}
 
