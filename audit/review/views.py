@@ -24,6 +24,7 @@ from audit.review.forms import (
 from audit.storage.db import get_db
 from audit.visits import review as review_flow
 from audit.visits.answers import AnswerError
+from audit.web import flag_text
 from audit.web.formatting import current_locale
 from audit.web.validation import FieldError, show_on_form
 from reports import aggregate, text
@@ -37,8 +38,7 @@ PHOTO_ENDPOINTS = ("photos.photo", "photos.show", "shopper.photo", "review.photo
 
 def visit_or_404(visit_id: int) -> dict:
     """The visit with what a reviewer needs, or 404."""
-    visit = review_flow.visit_for_review(get_db(), visit_id,
-                                         current_app.config["FAR_START_METRES"])
+    visit = review_flow.visit_for_review(get_db(), visit_id)
     if visit is None:
         abort(404)
     return visit
@@ -57,10 +57,18 @@ def _upload_path(filename: str):
     return Path(current_app.config["UPLOAD_DIR"]) / Path(filename).name
 
 
+@bp.context_processor
+def _warnings() -> dict:
+    """Review templates write a visit's warnings with warning_texts(visit), its length with
+    duration_text(seconds)."""
+    texts = flag_text.WarningTexts(get_db())
+    return {"warning_texts": texts, "duration_text": texts.writer.duration}
+
+
 @bp.route("/")
 def index():
     """The queue of submitted and approved visits, oldest first, with flags worth a look."""
-    visits = review_flow.review_queue(get_db(), current_app.config["FAR_START_METRES"])
+    visits = review_flow.review_queue(get_db())
     return render_template("review/index.html", visits=visits)
 
 

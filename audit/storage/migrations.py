@@ -1,5 +1,8 @@
 """The schema, as sqlite-utils Migrations. A released migration is never edited, only added to."""
 
+import json
+import re
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -364,6 +367,58 @@ WHEN OLD.region IS NOT NEW.region OR OLD.channel IS NOT NEW.channel
 BEGIN UPDATE figures_stamp SET n = n + 1; END
 """,
     )
+
+
+@migrations()
+def m011_flags_as_codes(db: Database) -> None:
+    """Warnings stored as codes with parameters, and the index the usual length is read along.
+
+    Flags were stored as sentences in the shopper's language ({code, message}); now they are
+    {code, params} and translated when shown (audit/visits/flags.py). The parameters come from
+    the visit's own columns: far_start from start_distance_m and start_accuracy, short_visit from
+    started_at/ended_at and the larger number of its old sentence (the usual length, in minutes;
+    a visit is only flagged when it is the larger, whatever the language). A flag that cannot be
+    converted keeps its sentence as params.message, which is shown as it is.
+
+    visits_version_submitted lets usual_seconds() read the newest visits of each version of a
+    set, at most 200 entries each, however long the history; it starts with version_id, so it
+    replaces visits_version, and m006's index (read only by the old usual_minutes) goes.
+    """
+    for visit_id, stored, distance, accuracy, seconds in db.execute(
+            """SELECT id, flags, start_distance_m, start_accuracy,
+                      (julianday(ended_at) - julianday(started_at)) * 86400
+               FROM visits WHERE flags NOT IN ('', '[]')""").fetchall():
+        flags = [_flag_with_params(f, distance, accuracy, seconds) for f in json.loads(stored)
+                 if isinstance(f, dict)]
+        db.execute("UPDATE visits SET flags = ? WHERE id = ?",
+                   [json.dumps(flags, ensure_ascii=False), visit_id])
+    _run(
+        db,
+        """
+CREATE INDEX visits_version_submitted ON visits
+    (version_id, submitted_at, status, started_at, ended_at);
+DROP INDEX visits_version;
+DROP INDEX visits_submitted_length
+""",
+    )
+
+
+def _flag_with_params(old: dict, distance: float | None, accuracy: float | None,
+                      seconds: float | None) -> dict:
+    """An old {code, message} flag as {code, params} (m011); the message stays when needed."""
+    if "params" in old:
+        return old
+    code, message = old.get("code", ""), str(old.get("message") or "")
+    numbers = [int(n) for n in re.findall(r"\d+", message)]
+    if code == "no_position":
+        return {"code": code, "params": {}}
+    if code == "far_start" and distance is not None:
+        return {"code": code, "params": {
+            "metres": round(distance), "accuracy": None if accuracy is None else round(accuracy)}}
+    if code == "short_visit" and seconds is not None and numbers:
+        return {"code": code, "params": {"took_seconds": round(seconds),
+                                         "usual_seconds": max(numbers) * 60}}
+    return {"code": code, "params": {"message": message}}
 
 
 @migrations()

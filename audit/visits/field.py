@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import sqlite3
-import statistics
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,19 +21,18 @@ from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
 from audit.storage.db import now
+from audit.visits import flags as flag_rules
 from audit.visits.answers import KEEP, AnswerError, AnswerInput, check_answers, save_answers
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, VisitScore
 
 EDITABLE = ("in_progress", "returned")
 DONE = ("submitted", "approved", "published")
-EARTH_RADIUS_M = 6_371_000
 # A client clock may be a little ahead; a start "from the future" beyond this is not believed.
 CLOCK_SKEW = timedelta(minutes=5)
 # An offline start is believed for this long: a shopper may be out of signal for days.
 OFFLINE_LIMIT = timedelta(days=7)
-SHORT_SHARE = 0.4  # a visit under 40% of the usual length of its set is flagged
-SHORT_MIN_HISTORY = 5
+SHORT_SHARE = flag_rules.SHORT_SHARE  # the one "much shorter than usual" rule: flags.py
 
 
 class FlowError(Exception):
@@ -99,14 +97,6 @@ def missing_criteria(db: Database, visit: dict) -> list[Criterion]:
 # ---------------------------------------------------------------- start and end
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
 def client_time(value: str | None, not_before: datetime | None = None) -> str:
     """A time the phone recorded (maybe offline), if believable; else the server's now."""
     server = datetime.now(UTC)
@@ -126,27 +116,14 @@ def client_time(value: str | None, not_before: datetime | None = None) -> str:
 
 def _start_flags(visit: dict, info: StartInfo, far_metres: float) -> tuple[float | None, list]:
     """Distance from the store and the flags a reviewer should see about the start."""
-    if visit["channel"] != "physical":
-        return None, []
-    if info.lat is None or info.lon is None:
-        return None, [{"code": "no_position",
-                       "message": _("The phone's position was not shared at the start.")}]
-    if visit["latitude"] is None or visit["longitude"] is None:
-        return None, []
-    metres = distance_m(info.lat, info.lon, visit["latitude"], visit["longitude"])
-    if metres <= far_metres:
-        return metres, []
-    return metres, [{"code": "far_start", "message": _(
-        "Started %(m)d m from the store (position accurate to %(acc)s m).",
-        m=round(metres), acc=round(info.accuracy) if info.accuracy is not None else "?")}]
+    return flag_rules.start_flags(visit["channel"], (info.lat, info.lon),
+                                   (visit["latitude"], visit["longitude"]), info.accuracy,
+                                   far_metres)
 
 
-def _add_flags(visit: dict, new: list[dict]) -> str:
+def _add_flags(visit: dict, new: list[flag_rules.Flag]) -> str:
     """The visit's flags with new ones added (one per code)."""
-    flags = json.loads(visit["flags"] or "[]")
-    codes = {f["code"] for f in flags}
-    flags += [f for f in new if f["code"] not in codes]
-    return json.dumps(flags, ensure_ascii=False)
+    return flag_rules.merge(visit["flags"], new)
 
 
 def start_visit(db: Database, visit: dict, info: StartInfo, *, far_metres: float) -> dict:
@@ -364,33 +341,19 @@ def _mark_submitted(db: Database, visit: dict, submission_uuid: str, digest: str
 
 
 def usual_minutes(db: Database, version_id: int) -> float | None:
-    """The median length in minutes of submitted visits of the same set (None: too few)."""
-    # Newest first along visits_submitted_length (m006), stopping at 200: the `+` keep SQLite
-    # off the indexes by version and status, which meant reading every visit of the set
-    # (~85,000 at bench scale, 8 ms) and sorting them.
-    rows = db.execute(
-        """SELECT (julianday(v.ended_at) - julianday(v.started_at)) * 1440 FROM visits v
-           WHERE +v.version_id IN (SELECT id FROM criteria_versions WHERE set_id =
-                                   (SELECT set_id FROM criteria_versions WHERE id = ?))
-           AND +v.status IN ('submitted', 'approved', 'published')
-           AND v.started_at IS NOT NULL AND v.ended_at IS NOT NULL
-           ORDER BY v.submitted_at DESC LIMIT 200""",
-        [version_id]).fetchall()
-    minutes = [r[0] for r in rows if r[0] is not None and r[0] > 0]
-    return statistics.median(minutes) if len(minutes) >= SHORT_MIN_HISTORY else None
+    """The usual length in minutes of a visit of this version's set (None: too few yet)."""
+    seconds = flag_rules.usual_seconds(db, version_id)
+    return None if seconds is None else seconds / 60
 
 
-def _short_flag(visit: dict, ended: str, share: float, usual: float | None) -> list[dict]:
-    """A flag when this visit was much shorter than the usual visit of its set."""
+def _short_flag(visit: dict, ended: str, share: float,
+                usual: float | None) -> list[flag_rules.Flag]:
+    """A flag when this visit was much shorter than the usual visit of its set (minutes)."""
     if not visit["started_at"]:
         return []
-    took = (datetime.fromisoformat(ended) - datetime.fromisoformat(visit["started_at"]))
-    took_min = took.total_seconds() / 60
-    if usual is None or took_min >= usual * share:
-        return []
-    return [{"code": "short_visit", "message": _(
-        "The visit took %(took)d min; visits of this set usually take %(usual)d min.",
-        took=round(took_min), usual=round(usual))}]
+    took = datetime.fromisoformat(ended) - datetime.fromisoformat(visit["started_at"])
+    return flag_rules.short_visit(took.total_seconds(), None if usual is None else usual * 60,
+                                   share)
 
 
 def score_preview(db: Database, visit_id: int) -> VisitScore:

@@ -8,8 +8,6 @@ reviewers cannot both act on it) and writes a visit_log row: who, when, old and 
 from __future__ import annotations
 
 import json
-import math
-import statistics
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,14 +18,13 @@ from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
 from audit.storage.db import now
+from audit.visits import flags as flag_rules
 from audit.visits.answers import AnswerInput, save_answers
 from audit.visits.online import CONTACT_CHANNEL_LABELS, elapsed_text, timeline, visit_inquiries
 from audit.web.formatting import current_locale
 from audit.web.validation import FieldError
 
 MAX_NOTE = 2000
-SHORT_VISIT_SHARE = 0.5  # a visit shorter than half the usual length is worth a look
-RECOMPUTED_FLAGS = ("short_visit", "far_start")
 # step -> (statuses it starts from, status it leaves, time stamp column it sets)
 STEPS = {
     "approve": (("submitted",), "approved", "approved_at"),
@@ -109,14 +106,6 @@ def change_log(db: Database, visit_id: int) -> list[dict]:
 # ---------------------------------------------------------------- the queue and its flags
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371000 * math.asin(math.sqrt(a))
-
-
 def _minutes(visit: dict) -> float | None:
     """How long the visit took, in minutes."""
     if not visit["started_at"] or not visit["ended_at"]:
@@ -125,40 +114,14 @@ def _minutes(visit: dict) -> float | None:
     return delta.total_seconds() / 60
 
 
-def usual_minutes(db: Database) -> dict[int, float]:
-    """The median length of published visits per criteria version (the usual length)."""
-    lengths: dict[int, list[float]] = {}
-    for v in db.query("""SELECT version_id, started_at, ended_at FROM visits
-                         WHERE status = 'published' AND ended_at IS NOT NULL"""):
-        minutes = _minutes(v)
-        if minutes is not None:
-            lengths.setdefault(v["version_id"], []).append(minutes)
-    return {k: statistics.median(v) for k, v in lengths.items() if len(v) >= 3}
+def visit_flags(visit: dict, missing: list[flag_rules.Flag]) -> list[flag_rules.Flag]:
+    """Warnings for a reviewer: those stored at start and submission, then missing photos."""
+    return flag_rules.load(visit["flags"]) + missing
 
 
-def visit_flags(visit: dict, usual: dict[int, float], far_metres: float,
-                missing_photos: list[str]) -> list[str]:
-    """Warnings for a reviewer: much shorter than usual, started far away, photos missing."""
-    # Flags stored by the field app, in words; short and far are worked out below with figures.
-    flags = [f["message"] for f in json.loads(visit.get("flags") or "[]")
-             if f.get("code") not in RECOMPUTED_FLAGS]
-    minutes, typical = _minutes(visit), usual.get(visit["version_id"])
-    if minutes is not None and typical and minutes < SHORT_VISIT_SHARE * typical:
-        flags.append(_("Much shorter than usual: %(m)d min (usual %(u)d min)",
-                       m=round(minutes), u=round(typical)))
-    distance = visit.get("start_distance_m")
-    if distance is None and visit.get("start_lat") is not None and visit.get("latitude"):
-        distance = distance_m(visit["start_lat"], visit["start_lon"], visit["latitude"],
-                              visit["longitude"])
-    if distance is not None and distance > far_metres:
-        flags.append(_("Started %(km).1f km from the store", km=distance / 1000))
-    if missing_photos:
-        flags.append(_("Photos missing: %(what)s", what=", ".join(missing_photos)))
-    return flags
-
-
-def missing_photos(db: Database, visits: list[dict]) -> dict[int, list[str]]:
-    """Per visit, the photo criteria of its checklist that have no photo (two queries)."""
+def missing_photos(db: Database, visits: list[dict]) -> dict[int, list[flag_rules.Flag]]:
+    """Per visit, the photos_missing flag of its checklist, if any (one query, one set per
+    version)."""
     if not visits:
         return {}
     marks = ",".join("?" * len(visits))
@@ -166,32 +129,34 @@ def missing_photos(db: Database, visits: list[dict]) -> dict[int, list[str]]:
     for row in db.query(f"SELECT DISTINCT visit_id, criterion_key FROM photos "  # noqa: S608
                         f"WHERE visit_id IN ({marks})", [v["id"] for v in visits]):
         have.setdefault(row["visit_id"], set()).add(row["criterion_key"])
-    out = {}
-    for v in visits:
-        cs = version_set(db, v["version_id"])
-        out[v["id"]] = [c.key for c in cs.criteria() if c.type == "photo"
-                        and c.channel in ("any", v["channel"])
-                        and c.key not in have.get(v["id"], set())]
-    return out
+    wanted = {(v["version_id"], v["channel"]) for v in visits}
+    photo_keys = {(version, channel): flag_rules.photo_criteria(version_set(db, version), channel)
+                  for version, channel in wanted}
+    return {v["id"]: flag_rules.photos_missing(photo_keys[v["version_id"], v["channel"]],
+                                               have.get(v["id"], set()))
+            for v in visits}
 
 
-def review_queue(db: Database, far_metres: float) -> list[dict]:
-    """Submitted and approved visits, oldest first, each with its flags."""
+def review_queue(db: Database) -> list[dict]:
+    """Submitted and approved visits, oldest first, each with its warnings (flags).
+
+    Reads the waiting visits, their photos and the cached criteria versions: never the visits
+    before them, so the queue costs the same after years of history.
+    """
     visits = list(db.query(
         """SELECT v.*, s.name AS store_name, s.code AS store_code, s.channel, s.latitude,
                   s.longitude, u.name AS shopper_name
            FROM visits v JOIN stores s ON s.id = v.store_id JOIN users u ON u.id = v.shopper_id
            WHERE v.status IN ('submitted', 'approved') ORDER BY v.submitted_at, v.id"""))
-    usual = usual_minutes(db)
     photos = missing_photos(db, visits)
     for v in visits:
-        v["warnings"] = visit_flags(v, usual, far_metres, photos.get(v["id"], []))
+        v["warnings"] = visit_flags(v, photos[v["id"]])
         v["minutes"] = _minutes(v)
     return visits
 
 
-def visit_for_review(db: Database, visit_id: int, far_metres: float) -> dict | None:
-    """One visit with store, shopper, flags and photo rows, or None."""
+def visit_for_review(db: Database, visit_id: int) -> dict | None:
+    """One visit with store, shopper, warnings (flags) and timeline, or None."""
     rows = list(db.query(
         """SELECT v.*, s.name AS store_name, s.code AS store_code, s.channel, s.latitude,
                   s.longitude, s.region, u.name AS shopper_name
@@ -200,8 +165,7 @@ def visit_for_review(db: Database, visit_id: int, far_metres: float) -> dict | N
     if not rows:
         return None
     visit = rows[0]
-    visit["warnings"] = visit_flags(visit, usual_minutes(db), far_metres,
-                                    missing_photos(db, [visit])[visit_id])
+    visit["warnings"] = visit_flags(visit, missing_photos(db, [visit])[visit_id])
     visit["minutes"] = _minutes(visit)
     visit["timeline"] = visit_timeline(db, visit) if visit["channel"] == "online" else []
     return visit

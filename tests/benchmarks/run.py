@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.benchmarks.common import ROOT, Row
 
-SECTIONS = ("data", "aggregation", "pdf", "bulk", "queue", "load", "phone")
+SECTIONS = ("data", "aggregation", "pdf", "bulk", "queue", "load", "phone", "review")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -42,6 +42,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    help="threads per gunicorn worker (README: 4; 1: sync workers)")
     p.add_argument("--pdf-repeats", type=int, default=7)
     p.add_argument("--repeats", type=int, default=15, help="runs of each aggregation timing")
+    p.add_argument("--review-rounds", type=int, default=50,
+                   help="rounds of the review queue against /healthz, interleaved")
     p.add_argument("--bulk-stores", type=int, default=200)
     p.add_argument("--queue-stores", type=int, default=200,
                    help="store reports of the queue part (serial, SQLite queue, Redis)")
@@ -57,6 +59,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.stores, args.visits, args.shoppers = 4, 52, 3
         args.duration, args.burst, args.think = 3, 1.5, 0.05
         args.pdf_repeats, args.repeats, args.bulk_stores, args.queue_stores = 1, 2, 2, 2
+        args.review_rounds = 3
         args.workdir = Path(tempfile.mkdtemp(prefix="bench-smoke-"))
     return args
 
@@ -91,7 +94,7 @@ def table(rows: list[Row], heading: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen parts in order (load last: it adds submitted visits) and print."""
-    from tests.benchmarks import aggregation, data, load, pdf, queue_bench, weight
+    from tests.benchmarks import aggregation, data, load, pdf, queue_bench, review_bench, weight
 
     args = parse(argv)
     only = set(args.only or SECTIONS)
@@ -120,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     part("bulk", lambda: pdf.bulk_benchmarks(database, args.bulk_stores))
     part("queue", lambda: queue_bench.queue_benchmarks(database, args.queue_stores))
     part("phone", lambda: weight.page_weight(database, args.workdir))
+    part("review", lambda: review_bench.review_benchmarks(database, args.workdir,
+                                                          args.review_rounds))
     part("load", lambda: load.load_benchmark(
         database, args.workdir, shoppers=args.shoppers, duration=args.duration,
         think=args.think, burst=args.burst, workers=args.workers, full=args.full,
