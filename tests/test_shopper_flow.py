@@ -197,7 +197,7 @@ def test_double_submit_is_one_submission_with_the_same_answer(login, db, visit):
     assert first.status_code == second.status_code == 200, first.text
     assert first.json == second.json and first.json["status"] == "submitted"
     assert db["visits"].count_where("status = 'submitted'") == 1
-    assert db["visit_log"].count_where("action = 'submit'") == 1
+    assert db["visit_events"].count_where("action = 'submit'") == 1
 
 
 def test_same_uuid_with_other_content_is_refused(login, db, visit):
