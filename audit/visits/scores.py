@@ -52,13 +52,17 @@ def rescore(db: Database, visit_id: int, now: datetime | None = None, *,
              for key, c in result.criteria.items()],
         )
         db.execute("DELETE FROM section_scores WHERE visit_id = ?", [visit_id])
-        db.conn.executemany(
-            "INSERT INTO section_scores (visit_id, section_key, score, knocked_out)"
-            " VALUES (?, ?, ?, ?)",
-            [(visit_id, s.key, s.score, int(s.knocked_out)) for s in result.sections.values()],
-        )
+        insert_section_scores(
+            db, [(visit_id, s.key, s.score, int(s.knocked_out)) for s in result.sections.values()])
         db.execute(
             "UPDATE visits SET score = ?, passed = ?, knocked_out = ? WHERE id = ?",
             [result.score, int(result.passed), int(bool(result.knocked_out)), visit_id],
         )
     return result
+
+
+def insert_section_scores(db: Database, rows: list[tuple]) -> None:
+    """Store (visit_id, section_key, score, knocked_out) rows in one statement."""
+    db.conn.executemany(
+        "INSERT INTO section_scores (visit_id, section_key, score, knocked_out)"
+        " VALUES (?, ?, ?, ?)", rows)
