@@ -180,3 +180,42 @@ def test_reschedule_leaves_a_log_row(db, people, store):
                window_end=date(2027, 1, 8), revisit_days=0)
     assert db["visits"].get(visit_id)["shopper_id"] == people["shopper2"]
     assert db["visit_log"].count_where("action = 'reschedule' AND visit_id = ?", [visit_id]) == 1
+
+
+# ---------------------------------------------------------------- m010's backfill
+
+
+def test_m010_moves_logged_status_changes_to_events_and_keeps_answer_changes(tmp_path):
+    from audit.storage.migrations import migrations
+
+    db = open_db(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m010_visit_events")
+    db["users"].insert({"id": 1, "email": "r@example.com", "name": "R", "password_hash": "x",
+                        "role": "admin", "created_at": "2026-01-01"})
+    db["stores"].insert({"id": 1, "code": "S", "name": "S", "channel": "physical",
+                         "region": "N", "created_at": "2026-01-01"})
+    db["criteria_sets"].insert({"id": 1, "key": "k", "name": "{}", "channel": "physical",
+                                "created_at": "2026-01-01"})
+    db["criteria_versions"].insert({"id": 1, "set_id": 1, "number": 1, "definition": "{}",
+                                    "status": "published", "created_at": "2026-01-01"})
+    db["visits"].insert({"id": 1, "store_id": 1, "shopper_id": 1, "version_id": 1,
+                         "status": "approved", "window_start": "2026-11-01",
+                         "window_end": "2026-11-02", "created_at": "2026-01-01",
+                         "updated_at": "2026-01-01"})
+    db["visit_log"].insert_all([
+        {"visit_id": 1, "user_id": 1, "at": "2026-11-01T10:00:00", "action": "start"},
+        {"visit_id": 1, "user_id": 1, "at": "2026-11-01T10:30:00", "action": "submit",
+         "note": UUID},
+        {"visit_id": 1, "user_id": 1, "at": "2026-11-02T09:00:00", "action": "correct",
+         "criterion_key": "greeted", "old_value": "{}", "new_value": "{}"},
+        {"visit_id": 1, "user_id": 1, "at": "2026-11-02T10:00:00", "action": "approve",
+         "old_value": "submitted", "new_value": "approved"},
+    ])
+    migrations.apply(db)
+    moved = [(e["action"], e["from_status"], e["to_status"], e["actor_id"],
+              e["params"] and json.loads(e["params"])) for e in events_of(db, 1)]
+    assert moved == [("start", "scheduled", "in_progress", 1, None),
+                     ("submit", "in_progress", "submitted", 1, {"uuid": UUID}),
+                     ("approve", "submitted", "approved", 1, None)]
+    assert [r["action"] for r in db.query("SELECT action FROM visit_log")] == ["correct"]
+    db.close()
