@@ -220,6 +220,18 @@ def test_submission_from_another_device_keeps_the_first(login, db, visit):
     assert db["answers"].get((visit, "run_around"))["value"] == "true"  # "yes" of the first
 
 
+def test_second_device_is_told_the_first_submission_time_in_local_format(login, db, visit):
+    client = login("shopper")
+    fields = all_fields(db, visit)
+    submit_json(client, visit, str(uuid.uuid4()), fields)
+    db["visits"].update(visit, {"submitted_at": "2026-11-02T09:05:00+00:00"})
+    response = submit_json(client, visit, str(uuid.uuid4()), fields)
+    assert response.json["error"] == "already_submitted"
+    # 09:05 UTC is 10:05 in Warsaw (the app's zone); the raw stamp is not shown.
+    assert "10:05" in response.json["message"]
+    assert "2026-11-02T09:05" not in response.json["message"]
+
+
 def test_submit_missing_answers_is_refused_with_the_list(login, db, visit):
     response = submit_json(login("shopper"), visit, str(uuid.uuid4()),
                            {"a-greeted_on_entry": "yes"})

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from flask import (
     abort,
     current_app,
@@ -20,7 +22,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -57,7 +58,7 @@ from audit.visits.field import (
 )
 from audit.visits.photos import delete_photo, store_photo, visit_photos
 from audit.web.errors import http_status, message
-from audit.web.formatting import todatetime
+from audit.web.formatting import current_locale, todatetime
 
 
 def _own_visit(visit_id: int) -> dict:
@@ -90,7 +91,8 @@ def _text(err: DomainError) -> str:
     """The refusal in the reader's language; a time in it in their format and zone."""
     at = err.params.get("at")
     if isinstance(at, str):
-        err.params = {**err.params, "at": format_datetime(todatetime(at), "short")}
+        err.params = {**err.params, "at": format_datetime(
+            todatetime(at), "short", tzinfo=ZoneInfo(_zone()), locale=current_locale())}
     return message(err)
 
 
