@@ -15,7 +15,12 @@ from sqlite_utils import Database
 from audit.criteria_sets.versions import current_version_id, freeze, load_builtin_sets, version_set
 from audit.storage.db import open_db
 from audit.users import create_user
-from audit.visits.scores import rescore
+from audit.visits.history import (
+    add_finished_visit,
+    add_scheduled_visit,
+    delete_all_visits,
+    insert_batch,
+)
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, score_visit
 
@@ -97,8 +102,8 @@ def is_empty(db: Database) -> bool:
 def clear(db: Database) -> None:
     """Delete all users, stores and visits (criteria sets stay)."""
     with db.atomic():
-        for table in ("visit_log", "photos", "section_scores", "answers", "visits",
-                      "store_managers", "region_managers", "stores", "users"):
+        delete_all_visits(db)
+        for table in ("store_managers", "region_managers", "stores", "users"):
             db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
 
 
@@ -171,7 +176,7 @@ def _visit(db, store, shopper_id, version_id, cs, day, quality, rng, status, adm
         else timedelta(days=rng.randint(5, 9))
     end = start + length
     stamp = lambda t: t.isoformat(timespec="seconds")  # noqa: E731
-    visit_id = db["visits"].insert({
+    visit = {
         "store_id": store["id"], "shopper_id": shopper_id, "version_id": version_id,
         "status": status, "window_start": (day - timedelta(days=3)).isoformat(),
         "window_end": (day + timedelta(days=4)).isoformat(),
@@ -182,7 +187,7 @@ def _visit(db, store, shopper_id, version_id, cs, day, quality, rng, status, adm
         "start_accuracy": 15.0 if store["latitude"] else None,
         "online_url": store["url"], "flags": "[]", "created_by": admin_id,
         "created_at": stamp(start - timedelta(days=7)), "updated_at": stamp(end),
-    }).last_pk
+    }
     rows = []
     for section in cs.sections:
         for c in section.criteria:
@@ -190,22 +195,21 @@ def _visit(db, store, shopper_id, version_id, cs, day, quality, rng, status, adm
                 continue
             value = answer_value(c, quality, start, rng)
             rows.append({
-                "visit_id": visit_id, "criterion_key": c.key, "section_key": section.key,
+                "criterion_key": c.key, "section_key": section.key,
                 "value": None if value == NA else json.dumps(value, ensure_ascii=False),
                 "na": int(value == NA),
                 "comment": rng.choice(COMMENTS) if rng.random() < 0.12 else None,
                 "updated_at": stamp(end),
             })
-    db["answers"].insert_all(rows)
-    rescore(db, visit_id, now=end)
+    add_finished_visit(db, visit, rows, scored_at=end)
 
 
 def _scheduled(db, store, shopper_id, version_id, today, admin_id) -> None:
     """A visit the shopper still has to make."""
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    db["visits"].insert({
+    add_scheduled_visit(db, {
         "store_id": store["id"], "shopper_id": shopper_id, "version_id": version_id,
-        "status": "scheduled", "window_start": today.isoformat(),
+        "window_start": today.isoformat(),
         "window_end": (today + timedelta(days=10)).isoformat(), "flags": "[]",
         "created_by": admin_id, "created_at": stamp, "updated_at": stamp,
     })
@@ -336,7 +340,7 @@ def _insert_batch(db, batch, first_id, shoppers, versions, sets, admin_id, rng) 
                              now=end)
         stamp = lambda t: t.isoformat(timespec="seconds")  # noqa: E731
         published = stamp(end + timedelta(days=1))
-        visits.append((
+        visits.append((  # in the order of history.BATCH_VISIT_COLUMNS
             visit_id, store["id"], rng.choice(shoppers), versions[channel], "published",
             (day - timedelta(days=3)).isoformat(), (day + timedelta(days=4)).isoformat(),
             stamp(start), stamp(end), stamp(end), published, published,
@@ -346,25 +350,14 @@ def _insert_batch(db, batch, first_id, shoppers, versions, sets, admin_id, rng) 
         for key, (value, section_key, comment) in given.items():
             c = result.criteria.get(key)
             counted = c is not None and c.applicable
-            answers.append((
+            answers.append((  # in the order of history.BATCH_ANSWER_COLUMNS
                 visit_id, key, section_key,
                 None if value == NA else json.dumps(value, ensure_ascii=False), int(value == NA),
                 comment, c.points if c else None, c.earned if counted else None,
                 c.possible if counted else None, stamp(end)))
         sections.extend((visit_id, s.key, s.score, int(s.knocked_out))
                         for s in result.sections.values())
-    db.conn.executemany(
-        """INSERT INTO visits (id, store_id, shopper_id, version_id, status, window_start,
-             window_end, started_at, ended_at, submitted_at, approved_at, published_at, start_lat,
-             start_lon, start_accuracy, online_url, score, passed, knocked_out, created_by,
-             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-             ?, ?, ?, ?, ?)""", visits)
-    db.conn.executemany(
-        """INSERT INTO answers (visit_id, criterion_key, section_key, value, na, comment, points,
-             earned, possible, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", answers)
-    db.conn.executemany(
-        "INSERT INTO section_scores (visit_id, section_key, score, knocked_out)"
-        " VALUES (?, ?, ?, ?)", sections)
+    insert_batch(db, visits, answers, sections)
 
 
 def _scaled_answers(cs: CriteriaSet, channel: str, quality: float, start: datetime,

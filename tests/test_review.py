@@ -8,8 +8,8 @@ import json
 import pytest
 from conftest import make_store, make_visit
 
+from audit.errors import Conflict, Invalid
 from audit.visits import review as review_flow
-from audit.web.validation import FieldError
 
 ANSWERS = {"greeted_on_entry": True, "served_at_all": True, "friendliness": 4}
 
@@ -24,8 +24,8 @@ def submitted(db, people):
 
 
 def log_actions(db, visit_id):
-    """The logged actions of a visit."""
-    return [r["action"] for r in db.query("SELECT action FROM visit_log WHERE visit_id = ? "
+    """The moves of a visit, as its visit_events rows tell them."""
+    return [r["action"] for r in db.query("SELECT action FROM visit_events WHERE visit_id = ? "
                                           "ORDER BY id", [visit_id])]
 
 
@@ -34,14 +34,15 @@ def test_approve_then_publish_logs_each_step(db, people, submitted):
     review_flow.publish(db, submitted, people["admin"])
     visit = db["visits"].get(submitted)
     assert visit["status"] == "published" and visit["published_at"] and visit["approved_at"]
-    rows = list(db.query("SELECT * FROM visit_log WHERE visit_id = ? ORDER BY id", [submitted]))
-    assert [(r["action"], r["old_value"], r["new_value"], r["user_id"]) for r in rows] == [
+    rows = list(db.query("SELECT * FROM visit_events WHERE visit_id = ? ORDER BY id",
+                         [submitted]))
+    assert [(r["action"], r["from_status"], r["to_status"], r["actor_id"]) for r in rows] == [
         ("approve", "submitted", "approved", people["admin"]),
         ("publish", "approved", "published", people["admin"])]
 
 
 def test_publish_needs_approval_first_and_writes_nothing(db, people, submitted):
-    with pytest.raises(FieldError):
+    with pytest.raises(Conflict):
         review_flow.publish(db, submitted, people["admin"])
     assert db["visits"].get(submitted)["status"] == "submitted"
     assert log_actions(db, submitted) == []
@@ -54,7 +55,7 @@ def test_publish_needs_approval_first_and_writes_nothing(db, people, submitted):
 ])
 def test_return_needs_a_note(client_admin_db, note, message):
     db, admin, visit = client_admin_db
-    with pytest.raises(FieldError, match=message):
+    with pytest.raises(Invalid, match=message):
         review_flow.return_to_shopper(db, visit, admin, note)
     assert db["visits"].get(visit)["status"] == "submitted"
 

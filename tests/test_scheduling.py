@@ -141,10 +141,11 @@ def test_inactive_or_non_shopper_is_refused(login, db, people):
     manager = make_user(db, "manager", "m9@example.com")
     plan = VisitPlan([store], set_id(db, "physical-store"), manager, date(2026, 11, 1),
                      date(2026, 11, 2))
-    from audit.web.validation import FieldError
+    from audit.errors import Invalid
 
-    with pytest.raises(FieldError, match="Choose an active shopper."):
+    with pytest.raises(Invalid, match="Choose an active shopper.") as refused:
         schedule_visits(db, plan, created_by=people["admin"], revisit_days=90)
+    assert refused.value.field == "shopper_id"
 
 
 @pytest.mark.parametrize("path", ["", "/cancel"])

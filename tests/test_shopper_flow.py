@@ -197,7 +197,7 @@ def test_double_submit_is_one_submission_with_the_same_answer(login, db, visit):
     assert first.status_code == second.status_code == 200, first.text
     assert first.json == second.json and first.json["status"] == "submitted"
     assert db["visits"].count_where("status = 'submitted'") == 1
-    assert db["visit_log"].count_where("action = 'submit'") == 1
+    assert db["visit_events"].count_where("action = 'submit'") == 1
 
 
 def test_same_uuid_with_other_content_is_refused(login, db, visit):
@@ -218,6 +218,18 @@ def test_submission_from_another_device_keeps_the_first(login, db, visit):
     assert response.status_code == 409
     assert "already submitted from another device" in response.json["message"]
     assert db["answers"].get((visit, "run_around"))["value"] == "true"  # "yes" of the first
+
+
+def test_second_device_is_told_the_first_submission_time_in_local_format(login, db, visit):
+    client = login("shopper")
+    fields = all_fields(db, visit)
+    submit_json(client, visit, str(uuid.uuid4()), fields)
+    db["visits"].update(visit, {"submitted_at": "2026-11-02T09:05:00+00:00"})
+    response = submit_json(client, visit, str(uuid.uuid4()), fields)
+    assert response.json["error"] == "already_submitted"
+    # 09:05 UTC is 10:05 in Warsaw (the app's zone); the raw stamp is not shown.
+    assert "10:05" in response.json["message"]
+    assert "2026-11-02T09:05" not in response.json["message"]
 
 
 def test_submit_missing_answers_is_refused_with_the_list(login, db, visit):

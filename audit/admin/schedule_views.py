@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 from audit.actions import follow_up_page
 from audit.admin import bp
 from audit.admin.schedule_forms import CancelForm, FollowUpForm, RescheduleForm, ScheduleForm
+from audit.errors import DomainError
 from audit.storage.db import get_db
 from audit.visits.online import is_overdue, local_today
 from audit.visits.scheduling import (
@@ -22,9 +23,10 @@ from audit.visits.scheduling import (
     reschedule,
     schedule_visits,
 )
+from audit.web.errors import message
 from audit.web.formatting import current_locale
 from audit.web.i18n import channel_name, localized
-from audit.web.validation import FieldError, show_on_form
+from audit.web.validation import show_on_form
 
 STATUS_FILTERS = ("scheduled", "in_progress", "submitted", "returned", "approved", "published",
                   "cancelled")
@@ -85,8 +87,8 @@ def visit_new():
                                   revisit_days=current_app.config["REVISIT_DAYS"],
                                   override=form.override.data)
         except RevisitConflict as err:
-            reasons = err.reasons
-        except FieldError as err:
+            reasons = [message(r) for r in err.reasons]
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(ngettext("%(num)d visit scheduled.", "%(num)d visits scheduled.", len(ids)),
@@ -119,8 +121,8 @@ def visit_edit(visit_id: int):
                        revisit_days=current_app.config["REVISIT_DAYS"],
                        override=form.override.data)
         except RevisitConflict as err:
-            reasons = err.reasons
-        except FieldError as err:
+            reasons = [message(r) for r in err.reasons]
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Visit moved."), "success")
@@ -140,8 +142,8 @@ def visit_cancel(visit_id: int):
     _visit_or_404(visit_id)
     try:
         cancel(get_db(), visit_id, current_user.id)
-    except FieldError as err:
-        flash(err.message, "error")
+    except DomainError as err:
+        flash(message(err), "error")
     else:
         flash(_("Visit cancelled."), "success")
     return redirect(url_for("admin.visits"))
@@ -168,8 +170,8 @@ def visit_followup(store_id: int):
                             revisit_days=current_app.config["REVISIT_DAYS"],
                             override=form.override.data)
         except RevisitConflict as err:
-            reasons = err.reasons
-        except FieldError as err:
+            reasons = [message(r) for r in err.reasons]
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Follow-up visit scheduled."), "success")

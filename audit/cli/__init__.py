@@ -8,9 +8,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from audit.errors import DomainError
 from audit.storage.db import open_db, upgrade
 from audit.users import create_user
-from audit.web.validation import FieldError
+from audit.web.errors import message
 
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="User accounts.")
@@ -47,8 +48,8 @@ def users_create(email: str, name: str | None, role: str, reviewer: bool, passwo
             db, email=email, name=name or email.split("@")[0], role=role,
             password=password, is_reviewer=reviewer,
         )
-    except FieldError as err:
-        raise click.ClickException(f"{err.field}: {err.message}") from err
+    except DomainError as err:
+        raise click.ClickException(f"{err.field}: {message(err)}") from err
     finally:
         db.close()
     click.echo(f"Created {role} {email} (id {user_id}).")

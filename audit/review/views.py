@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from audit.criteria_sets.versions import version_set
+from audit.errors import DomainError
 from audit.review import bp
 from audit.review.forms import (
     CorrectionForm,
@@ -25,6 +26,7 @@ from audit.storage.db import get_db
 from audit.visits import review as review_flow
 from audit.visits.answers import AnswerError
 from audit.web import flag_text
+from audit.web.errors import message
 from audit.web.formatting import current_locale
 from audit.web.validation import FieldError, show_on_form
 from reports import aggregate, text
@@ -99,8 +101,8 @@ def _step(visit_id: int, action, done: str):
         abort(400)
     try:
         action(get_db(), visit_id, current_user.id)
-    except FieldError as err:
-        flash(err.message, "error")
+    except DomainError as err:
+        flash(message(err), "error")
         return redirect(url_for("review.visit", visit_id=visit_id))
     flash(done, "success")
     return redirect(url_for("review.index"))
@@ -126,7 +128,7 @@ def return_visit(visit_id: int):
     if form.validate_on_submit():
         try:
             review_flow.return_to_shopper(get_db(), visit_id, current_user.id, form.note.data)
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Visit returned to the shopper."), "success")
@@ -152,7 +154,7 @@ def correct(visit_id: int):
     if form.validate_on_submit():
         try:
             review_flow.correct(get_db(), visit_id, current_user.id, entry_from(form, criterion))
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         except AnswerError as err:
             show_on_form(form, FieldError(field_for(criterion), next(iter(err.errors.values()))))

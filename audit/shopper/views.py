@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from flask import (
     abort,
     current_app,
@@ -23,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from audit.errors import N_, DomainError, Invalid
 from audit.shopper import bp
 from audit.shopper.forms import (
     EndForm,
@@ -45,7 +48,7 @@ from audit.shopper.pages import (
 )
 from audit.storage.db import get_db, synced_later
 from audit.visits.field import (
-    FlowError,
+    FlowError,  # photos.py's refusals until they are audit.errors kinds too
     StartInfo,
     end_visit,
     save_draft,
@@ -54,6 +57,8 @@ from audit.visits.field import (
     visit_for_shopper,
 )
 from audit.visits.photos import delete_photo, store_photo
+from audit.web.errors import http_status, message
+from audit.web.formatting import current_locale, todatetime
 
 
 def _own_visit(visit_id: int) -> dict:
@@ -71,11 +76,32 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def _flow_error(err: FlowError, visit_id: int):
+# Requests the phone's script should never make (no valid id, no file): 400, not 422.
+MALFORMED = ("bad_uuid", "bad_client_id", "no_file")
+
+
+def _status(err: DomainError) -> int:
+    """The HTTP status of a refusal (photos.py's FlowError still carries its own)."""
+    if isinstance(err, FlowError):
+        return err.status
+    return 400 if err.code in MALFORMED else http_status(err)
+
+
+def _text(err: DomainError) -> str:
+    """The refusal in the reader's language; a time in it in their format and zone."""
+    at = err.params.get("at")
+    if isinstance(at, str):
+        err.params = {**err.params, "at": format_datetime(
+            todatetime(at), "short", tzinfo=ZoneInfo(_zone()), locale=current_locale())}
+    return message(err)
+
+
+def _flow_error(err: DomainError, visit_id: int):
     """A refused request: JSON for the script, a message on the visit page for a form."""
+    text = _text(err)
     if _wants_json():
-        return jsonify(error=err.code, message=err.message, details=err.details), err.status
-    flash(err.message, "error")
+        return jsonify(error=err.code, message=text, details=err.details), _status(err)
+    flash(text, "error")
     return redirect(url_for("shopper.visit", visit_id=visit_id))
 
 
@@ -126,7 +152,7 @@ def start(visit_id: int):
     try:
         started = start_visit(get_db(), row, info,
                               far_metres=current_app.config["FAR_START_METRES"])
-    except FlowError as err:
+    except DomainError as err:
         return _flow_error(err, visit_id)
     if _wants_json():
         return jsonify(status=started["status"], started_at=started["started_at"])
@@ -158,7 +184,7 @@ def _save_section(row: dict, sections: list, number: int):
         if not errors:
             errors = save_draft(get_db(), row, entries, user_id=current_user.id,
                                 partial=False)
-    except FlowError as err:
+    except DomainError as err:
         return _flow_error(err, row["id"])
     if errors:
         context = section_context(get_db(), row, sections, number, request.form)
@@ -185,10 +211,10 @@ def _store_posted_photos(row: dict, criteria: list) -> dict[str, str]:
                 store_photo(get_db(), current_app.config["UPLOAD_DIR"], row,
                             criterion_key=c.key, client_id=client_id[:64], stream=upload.stream,
                             keep_gps=current_app.config["KEEP_PHOTO_GPS"])
-            except FlowError as err:
-                if err.status == 409:
+            except DomainError as err:
+                if _status(err) == 409:
                     raise
-                errors[c.key] = err.message
+                errors[c.key] = _text(err)
     return errors
 
 
@@ -211,7 +237,7 @@ def end(visit_id: int):
     form.validate()
     try:
         end_visit(get_db(), row, form.ended_at.data or None)
-    except FlowError as err:
+    except DomainError as err:
         return _flow_error(err, visit_id)
     if _wants_json():
         return jsonify(status="ended")
@@ -228,7 +254,7 @@ def draft(visit_id: int):
     try:
         with synced_later(get_db()) as db:  # the phone keeps the draft until it submits
             errors |= save_draft(db, row, entries, user_id=current_user.id)
-    except FlowError as err:
+    except DomainError as err:
         return _flow_error(err, visit_id)
     return jsonify(saved=len(entries) - len(errors), errors=errors)
 
@@ -245,16 +271,16 @@ def submit(visit_id: int):
     entries, errors = parse_answers(criteria, fields_from_json(payload), default_zone=_zone(),
                                     only_present=True)
     if errors:
-        return _flow_error(FlowError(_("Some answers need correcting."), 422, "invalid",
-                                     errors), visit_id)
+        return _flow_error(Invalid("invalid", N_("Some answers need correcting."),
+                                   details=errors), visit_id)
     sent = submit_details(payload) if form is None else {
         "submission_uuid": form.uuid.data, "photo_ids": [], "ended_at": form.ended_at.data}
     try:
         result = submit_visit(get_db(), visit_id, entries=entries, user_id=current_user.id,
                               **sent)
-    except FlowError as err:
+    except DomainError as err:
         if err.code == "missing" and not _wants_json():
-            flash(err.message, "error")
+            flash(_text(err), "error")
             return redirect(url_for("shopper.summary", visit_id=visit_id))
         return _flow_error(err, visit_id)
     if _wants_json():
@@ -269,14 +295,14 @@ def photo_upload(visit_id: int):
     row = _own_visit(visit_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _flow_error(FlowError(_("Choose a photo first."), 400, "no_file"), visit_id)
+        return _flow_error(Invalid("no_file", N_("Choose a photo first.")), visit_id)
     try:
         photo, created = store_photo(
             get_db(), current_app.config["UPLOAD_DIR"], row,
             criterion_key=request.form.get("criterion", ""),
             client_id=request.form.get("client_id", ""), stream=upload.stream,
             keep_gps=current_app.config["KEEP_PHOTO_GPS"])
-    except FlowError as err:
+    except DomainError as err:
         return _flow_error(err, visit_id)
     body = {"id": photo["id"], "client_id": photo["client_id"], "width": photo["width"],
             "height": photo["height"], "url": url_for("photos.photo", photo_id=photo["id"])}
@@ -292,7 +318,7 @@ def photo_delete(visit_id: int, photo_id: int):
     PhotoDeleteForm().validate()
     try:
         found = delete_photo(get_db(), current_app.config["UPLOAD_DIR"], row, photo_id)
-    except FlowError as err:
+    except DomainError as err:
         return _flow_error(err, visit_id)
     if not found:
         abort(404)

@@ -370,6 +370,48 @@ BEGIN UPDATE figures_stamp SET n = n + 1; END
 
 
 @migrations()
+def m010_visit_events(db: Database) -> None:
+    """Every status move of a visit as one row: who moved it from where to where, and when.
+
+    audit/visits/lifecycle.py appends a row in the transaction that changes the status; whatever
+    reacts to moves (report caches, rollups, e-mail) reads them with its own cursor (the last id
+    it handled). The moves logged so far in visit_log move here, so the history stays complete
+    and is told once: visit_log keeps answer changes and reschedules.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE visit_events (
+    id INTEGER PRIMARY KEY,
+    visit_id INTEGER NOT NULL REFERENCES visits (id) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    from_status TEXT NOT NULL,
+    to_status TEXT NOT NULL,
+    actor_id INTEGER REFERENCES users (id),
+    at TEXT NOT NULL,
+    params TEXT
+);
+CREATE INDEX visit_events_visit ON visit_events (visit_id, id);
+INSERT INTO visit_events (visit_id, action, from_status, to_status, actor_id, at, params)
+SELECT visit_id, action,
+       COALESCE(old_value, CASE action WHEN 'start' THEN 'scheduled'
+                                       WHEN 'submit' THEN 'in_progress'
+                                       WHEN 'cancel' THEN 'scheduled' END),
+       COALESCE(new_value, CASE action WHEN 'start' THEN 'in_progress'
+                                       WHEN 'submit' THEN 'submitted'
+                                       WHEN 'cancel' THEN 'cancelled' END),
+       user_id, at,
+       CASE WHEN action = 'submit' AND note IS NOT NULL THEN json_object('uuid', note)
+            WHEN note IS NOT NULL THEN json_object('note', note) END
+FROM visit_log
+WHERE action IN ('start', 'submit', 'approve', 'return', 'publish', 'cancel')
+ORDER BY at, id;
+DELETE FROM visit_log WHERE action IN ('start', 'submit', 'approve', 'return', 'publish', 'cancel')
+""",
+    )
+
+
+@migrations()
 def m011_flags_as_codes(db: Database) -> None:
     """Warnings stored as codes with parameters, and the index the usual length is read along.
 

@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from audit.criteria_sets.versions import version_set
 from audit.storage.db import now
 from audit.visits.scores import rescore
+from criteria.model import CriteriaSet
 from criteria.scoring import MAX_TEXT, NA, VisitScore, validate_value
 
 MAX_COMMENT = 2000
@@ -34,9 +35,10 @@ class AnswerError(ValueError):
         self.errors = errors
 
 
-def check_answers(db: Database, version_id: int, entries: list[AnswerInput]) -> dict[str, str]:
+def check_answers(db: Database, version_id: int, entries: list[AnswerInput],
+                  cs: CriteriaSet | None = None) -> dict[str, str]:
     """Messages for entries that do not fit their criterion (empty when all are fine)."""
-    cs = version_set(db, version_id)
+    cs = cs or version_set(db, version_id)
     errors = {}
     for entry in entries:
         try:
@@ -84,13 +86,21 @@ def save_answers(
     *,
     user_id: int | None,
     log_changes: bool = False,
+    cs: CriteriaSet | None = None,
+    channel: str | None = None,
 ) -> VisitScore:
-    """Validate every entry, then write them all and rescore in one transaction."""
-    version_id = db.execute("SELECT version_id FROM visits WHERE id = ?", [visit_id]).fetchone()[0]
-    errors = check_answers(db, version_id, entries)
+    """Validate every entry, then write them all and rescore in one transaction.
+
+    A caller that has the visit's set and store channel at hand passes them (a submission
+    does), so neither the visit nor the set is looked up again.
+    """
+    if cs is None:
+        version_id = db.execute("SELECT version_id FROM visits WHERE id = ?",
+                                [visit_id]).fetchone()[0]
+        cs = version_set(db, version_id)
+    errors = check_answers(db, 0, entries, cs)
     if errors:
         raise AnswerError(errors)
-    cs = version_set(db, version_id)
     section_of = {c.key: section.key for section in cs.sections for c in section.criteria}
     stamp = now()
     with db.atomic():
@@ -108,7 +118,7 @@ def save_answers(
                 _log(db, visit_id, user_id, entry.criterion_key, old, row, stamp)
         db.conn.executemany(UPSERT_ANSWER, rows)
         db.execute("UPDATE visits SET updated_at = ? WHERE id = ?", [stamp, visit_id])
-        return rescore(db, visit_id)
+        return rescore(db, visit_id, cs=cs, channel=channel)
 
 
 # Points, earned and possible stay as they are: rescore() sets them right after.

@@ -8,6 +8,7 @@ conflict and changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -16,18 +17,20 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import gettext as _
+# Only the warning-flag code below (_start_flags, _short_flag) still translates where it runs;
+# it moves to audit/visits/flags.py (branch "flags"), which stores codes instead.
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
+from audit.errors import N_, Conflict, DomainError, Invalid, NotFound
 from audit.storage.db import now
 from audit.visits import flags as flag_rules
 from audit.visits.answers import KEEP, AnswerError, AnswerInput, check_answers, save_answers
+from audit.visits.lifecycle import move
+from audit.vocabulary import DONE, EDITABLE, VisitStatus
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, VisitScore
 
-EDITABLE = ("in_progress", "returned")
-DONE = ("submitted", "approved", "published")
 # A client clock may be a little ahead; a start "from the future" beyond this is not believed.
 CLOCK_SKEW = timedelta(minutes=5)
 # An offline start is believed for this long: a shopper may be out of signal for days.
@@ -35,16 +38,17 @@ OFFLINE_LIMIT = timedelta(days=7)
 SHORT_SHARE = flag_rules.SHORT_SHARE  # the one "much shorter than usual" rule: flags.py
 
 
-class FlowError(Exception):
-    """A request the visit's state does not allow; `status` is the HTTP status to answer with."""
+class FlowError(DomainError):
+    """Transitional, for audit/visits/photos.py only: an already translated message and status.
+
+    The visit's own refusals are audit.errors kinds now; this goes once photos.py raises them too.
+    """
 
     def __init__(self, message: str, status: int = 409, code: str = "conflict",
                  details: dict | list | None = None):
-        super().__init__(message)
+        super().__init__(code, message, details=details)
         self.message = message
         self.status = status
-        self.code = code
-        self.details = details
 
 
 @dataclass
@@ -79,9 +83,10 @@ def applicable_criteria(cs: CriteriaSet, channel: str) -> list[Criterion]:
     return [c for c in cs.criteria() if c.channel in ("any", channel)]
 
 
-def missing_criteria(db: Database, visit: dict) -> list[Criterion]:
+def missing_criteria(db: Database, visit: dict, cs: CriteriaSet | None = None
+                     ) -> list[Criterion]:
     """Required criteria still without an answer (N/A counts as an answer), in order."""
-    cs = version_set(db, visit["version_id"])
+    cs = cs or version_set(db, visit["version_id"])
     answered = {
         row[0] for row in db.execute(
             "SELECT criterion_key FROM answers"
@@ -128,30 +133,28 @@ def _add_flags(visit: dict, new: list[flag_rules.Flag]) -> str:
 
 def start_visit(db: Database, visit: dict, info: StartInfo, *, far_metres: float) -> dict:
     """Record the start (time, position or URL); starting twice keeps the first start."""
-    if visit["status"] != "scheduled":
+    if visit["status"] != VisitStatus.SCHEDULED:
         if visit["status"] in EDITABLE:
             return visit  # a retry from the offline queue, or a second tap
-        raise FlowError(_("This visit has already been submitted."))
+        raise Conflict("conflict", N_("This visit has already been submitted."))
     metres, flags = _start_flags(visit, info, far_metres)
     physical = visit["channel"] == "physical"
     changes = {
-        "status": "in_progress", "started_at": client_time(info.at), "updated_at": now(),
+        "started_at": client_time(info.at),
         "start_lat": info.lat if physical else None, "start_lon": info.lon if physical else None,
         "start_accuracy": info.accuracy if physical else None, "start_distance_m": metres,
         "online_url": None if physical else info.online_url,
         "online_channel": None if physical else info.online_channel,
         "flags": _add_flags(visit, flags),
     }
-    with db.atomic():
-        # Only the first start counts, even when two requests race.
-        cursor = db.execute(
-            "UPDATE visits SET status = 'in_progress' WHERE id = ? AND status = 'scheduled'",
-            [visit["id"]])
-        if cursor.rowcount:
-            db["visits"].update(visit["id"], changes)
-            db["visit_log"].insert({"visit_id": visit["id"], "user_id": visit["shopper_id"],
-                                    "at": now(), "action": "start"})
-    return db["visits"].get(visit["id"])
+    # Only the first start counts when two requests race; a visit cancelled or submitted
+    # meanwhile is refused below.
+    with contextlib.suppress(Conflict):
+        move(db, visit["id"], "start", actor_id=visit["shopper_id"], sets=changes)
+    started = db["visits"].get(visit["id"])
+    if started["status"] not in EDITABLE:
+        raise Conflict("conflict", N_("This visit has already been submitted."))
+    return started
 
 
 def end_visit(db: Database, visit: dict, at: str | None = None) -> None:
@@ -165,11 +168,13 @@ def end_visit(db: Database, visit: dict, at: str | None = None) -> None:
 
 
 def require_editable(db: Database, visit: dict) -> dict:
-    """The visit, started if it was only scheduled; FlowError once it is submitted."""
-    if visit["status"] == "scheduled":
-        return start_visit(db, visit, StartInfo(), far_metres=math.inf)
+    """The visit, started if it was only scheduled; Conflict once it is submitted."""
+    if visit["status"] == VisitStatus.SCHEDULED:
+        # Keep the store's columns the caller read: the started row has only the visit's.
+        return {**visit, **start_visit(db, visit, StartInfo(), far_metres=math.inf)}
     if visit["status"] not in EDITABLE:
-        raise FlowError(_("This visit has been submitted and can no longer be changed."))
+        raise Conflict("conflict",
+                       N_("This visit has been submitted and can no longer be changed."))
     return visit
 
 
@@ -203,7 +208,7 @@ def save_draft(db: Database, visit: dict, entries: list[AnswerInput], *, user_id
 
 
 def content_hash(db: Database, visit_id: int, entries: list[AnswerInput],
-                 photo_ids: list[str]) -> str:
+                 photo_ids: list[str], stored_photos: set[str] | None = None) -> str:
     """A hash of what the visit would hold after this submission: answers and photo ids."""
     answers = {
         row["criterion_key"]: [row["value"], row["na"], row["comment"]]
@@ -216,11 +221,17 @@ def content_hash(db: Database, visit_id: int, entries: list[AnswerInput],
         comment = old[2] if e.comment is KEEP else (e.comment or None)
         answers[e.criterion_key] = [value, int(e.value == NA), comment]
     answers = {k: v for k, v in answers.items() if v != [None, 0, None]}
-    photos = {row[0] for row in db.execute(
-        "SELECT client_id FROM photos WHERE visit_id = ?", [visit_id])} | set(photo_ids)
-    canonical = json.dumps({"answers": answers, "photos": sorted(photos)}, sort_keys=True,
-                           ensure_ascii=False)
+    if stored_photos is None:
+        stored_photos = _photo_ids(db, visit_id)
+    canonical = json.dumps({"answers": answers, "photos": sorted(stored_photos | set(photo_ids))},
+                           sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _photo_ids(db: Database, visit_id: int) -> set[str]:
+    """The client ids of the photos the visit holds."""
+    return {row[0] for row in db.execute(
+        "SELECT client_id FROM photos WHERE visit_id = ?", [visit_id])}
 
 
 def receipt(visit: dict) -> dict:
@@ -230,114 +241,121 @@ def receipt(visit: dict) -> dict:
 
 
 def check_uuid(value: str | None) -> str:
-    """A canonical UUID string, or FlowError 400."""
+    """A canonical UUID string, or Invalid("bad_uuid") (a 400 on the phone's API)."""
     try:
         return str(uuidlib.UUID(str(value)))
     except ValueError:
-        raise FlowError(_("The submission has no valid id."), 400, "bad_uuid") from None
+        raise Invalid("bad_uuid", N_("The submission has no valid id.")) from None
 
 
 def submit_visit(db: Database, visit_id: int, *, submission_uuid: str,
                  entries: list[AnswerInput], photo_ids: list[str], user_id: int,
                  ended_at: str | None = None, short_share: float = SHORT_SHARE) -> dict:
-    """Submit a visit once: answers, end time, flags and status in one transaction."""
+    """Submit a visit once: answers, end time, flags and status in one transaction.
+
+    The visit is read once and its criteria set looked up once; both are handed down.
+    """
     submission_uuid = check_uuid(submission_uuid)
-    # Read before taking the write lock: at 100,000 visits this median cost ~20 ms (0.2 ms
-    # since m006), which inside the transaction held every other shopper's autosave waiting.
-    version = db.execute("SELECT version_id FROM visits WHERE id = ?", [visit_id]).fetchone()
-    usual = usual_minutes(db, version[0]) if version else None
     with db.atomic():
-        # Take the write lock first, so two racing retries run one after the other.
-        db.execute("UPDATE visits SET updated_at = updated_at WHERE id = ?", [visit_id])
+        # atomic() takes the write lock at BEGIN, so two racing retries run one after the other
+        # and this read is the visit as it is.
         visit = _visit_with_store(db, visit_id)
-        digest = content_hash(db, visit_id, entries, photo_ids)
+        photos = _photo_ids(db, visit_id)
+        digest = content_hash(db, visit_id, entries, photo_ids, photos)
         if visit["submission_uuid"] == submission_uuid:
             if visit["submission_hash"] == digest:
                 return receipt(visit)
-            raise FlowError(_("This submission was already received with different answers. "
-                              "The first one is kept; nothing was merged."), 409, "uuid_reused")
+            raise Conflict("uuid_reused",
+                           N_("This submission was already received with different answers. "
+                              "The first one is kept; nothing was merged."))
         _refuse_stale(db, visit, submission_uuid)
-        _refuse_missing_photos(db, visit_id, photo_ids)
+        _refuse_missing_photos(photos, photo_ids)
         visit = require_editable(db, visit)
-        _save_final(db, visit, entries, user_id)
-        _refuse_incomplete(db, visit)
-        _mark_submitted(db, visit, submission_uuid, digest, ended_at, short_share, usual)
-        return receipt(next(db.query(
-            "SELECT id, submission_uuid, submitted_at FROM visits WHERE id = ?", [visit_id])))
+        cs = version_set(db, visit["version_id"])
+        _save_final(db, visit, cs, entries, user_id)
+        _refuse_incomplete(db, visit, cs)
+        return _mark_submitted(db, visit, submission_uuid, digest, ended_at, short_share)
 
 
 def _visit_with_store(db: Database, visit_id: int) -> dict:
-    """The visit row joined with its store's channel and position."""
-    return next(db.query(
+    """The visit row joined with its store's channel and position; NotFound if there is none."""
+    rows = list(db.query(
         """SELECT v.*, s.channel, s.latitude, s.longitude FROM visits v
            JOIN stores s ON s.id = v.store_id WHERE v.id = ?""", [visit_id]))
+    if not rows:
+        raise NotFound("no_visit", N_("This visit does not exist."))
+    return rows[0]
 
 
 def _refuse_stale(db: Database, visit: dict, submission_uuid: str) -> None:
     """A second submission of a submitted visit, or an old one after a return, is refused."""
     used = db.execute(
-        "SELECT 1 FROM visit_log WHERE visit_id = ? AND action = 'submit' AND note = ?",
+        "SELECT 1 FROM visit_events WHERE visit_id = ? AND action = 'submit'"
+        " AND json_extract(params, '$.uuid') = ?",
         [visit["id"], submission_uuid]).fetchone()
     if used:
-        raise FlowError(_("This copy was sent before the visit was returned for correction. "
-                          "Open the visit to see the reviewer's note."), 409, "stale")
+        raise Conflict("stale",
+                       N_("This copy was sent before the visit was returned for correction. "
+                          "Open the visit to see the reviewer's note."))
     if visit["status"] in DONE:
-        raise FlowError(_("This visit was already submitted from another device at %(at)s. "
-                          "That submission is kept; this copy was not sent.",
-                          at=visit["submitted_at"]), 409, "already_submitted")
+        # The time goes out raw: the web layer shows it in the reader's language and zone.
+        raise Conflict("already_submitted",
+                       N_("This visit was already submitted from another device at %(at)s. "
+                          "That submission is kept; this copy was not sent."),
+                       at=visit["submitted_at"])
 
 
-def _refuse_missing_photos(db: Database, visit_id: int, photo_ids: list[str]) -> None:
+def _refuse_missing_photos(have: set[str], photo_ids: list[str]) -> None:
     """Every photo the phone says belongs to the submission must have arrived first."""
-    have = {row[0] for row in db.execute(
-        "SELECT client_id FROM photos WHERE visit_id = ?", [visit_id])}
     missing = sorted(set(photo_ids) - have)
     if missing:
-        raise FlowError(_("Some photos have not arrived yet; they will be sent first."),
-                        409, "photos_missing", missing)
+        raise Conflict("photos_missing",
+                       N_("Some photos have not arrived yet; they will be sent first."),
+                       details=missing)
 
 
-def _save_final(db: Database, visit: dict, entries: list[AnswerInput], user_id: int) -> None:
+def _save_final(db: Database, visit: dict, cs: CriteriaSet, entries: list[AnswerInput],
+                user_id: int) -> None:
     """Write the submission's answers (all or nothing)."""
     if not entries:
         return
     try:
         save_answers(db, visit["id"], entries, user_id=user_id,
-                     log_changes=visit["status"] == "returned")
+                     log_changes=visit["status"] == VisitStatus.RETURNED, cs=cs,
+                     channel=visit["channel"])
     except AnswerError as err:
-        raise FlowError(_("Some answers need correcting."), 422, "invalid", err.errors) from err
+        raise Invalid("invalid", N_("Some answers need correcting."),
+                      details=err.errors) from err
 
 
-def _refuse_incomplete(db: Database, visit: dict) -> None:
+def _refuse_incomplete(db: Database, visit: dict, cs: CriteriaSet) -> None:
     """Required answers must all be there."""
-    missing = missing_criteria(db, _visit_with_store(db, visit["id"]))
+    missing = missing_criteria(db, visit, cs)
     if missing:
-        raise FlowError(_("Some required answers are missing."), 422, "missing",
-                        [c.key for c in missing])
+        raise Invalid("missing", N_("Some required answers are missing."),
+                      details=[c.key for c in missing])
 
 
 def _mark_submitted(db: Database, visit: dict, submission_uuid: str, digest: str,
-                    ended_at: str | None, short_share: float, usual: float | None) -> None:
-    """Set the status, times, id, hash and flags of a submission."""
+                    ended_at: str | None, short_share: float) -> dict:
+    """Move the visit to submitted with its times, id, hash and flags; returns the receipt."""
     started = datetime.fromisoformat(visit["started_at"]) if visit["started_at"] else None
     ended = visit["ended_at"] or client_time(ended_at, started)
-    fresh = _visit_with_store(db, visit["id"])
-    flags = _add_flags(fresh, _short_flag(fresh, ended, short_share, usual))
+    # Inside the write lock since m006 made it cheap (0.2 ms at 100,000 visits), so the visit
+    # is read once, under the lock, and not again before it.
+    usual = usual_minutes(db, visit["version_id"])
+    flags = _add_flags(visit, _short_flag(visit, ended, short_share, usual))
     stamp = now()
-    # Plain statements: sqlite-utils' update() and insert() read the table's schema (and the
-    # row) first, ~1 ms of a submission.
     try:
-        db.execute(
-            """UPDATE visits SET status = 'submitted', submitted_at = ?, ended_at = ?,
-                      submission_uuid = ?, submission_hash = ?, flags = ?, updated_at = ?
-               WHERE id = ?""",
-            [stamp, ended, submission_uuid, digest, flags, stamp, visit["id"]])
+        move(db, visit["id"], "submit", actor_id=visit["shopper_id"],
+             params={"uuid": submission_uuid},
+             sets={"submitted_at": stamp, "ended_at": ended, "submission_uuid": submission_uuid,
+                   "submission_hash": digest, "flags": flags, "updated_at": stamp})
     except sqlite3.IntegrityError as err:
-        raise FlowError(_("This submission id belongs to another visit."), 409,
-                        "uuid_reused") from err
-    db.execute("INSERT INTO visit_log (visit_id, user_id, at, action, note)"
-               " VALUES (?, ?, ?, 'submit', ?)",
-               [visit["id"], visit["shopper_id"], stamp, submission_uuid])
+        raise Conflict("uuid_reused",
+                       N_("This submission id belongs to another visit.")) from err
+    return receipt({"id": visit["id"], "submission_uuid": submission_uuid,
+                    "submitted_at": stamp})
 
 
 def usual_minutes(db: Database, version_id: int) -> float | None:

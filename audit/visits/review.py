@@ -1,8 +1,9 @@
 """Review: approve, return, correct and publish visits; the queue and its warning flags.
 
-Status flow: submitted -> (returned -> submitted)* -> approved -> published. Each step is one
-transaction that changes the status only if the visit is still where the step starts (so two
-reviewers cannot both act on it) and writes a visit_log row: who, when, old and new status.
+Status flow: submitted -> (returned -> submitted)* -> approved -> published. Each step is a
+move (audit/visits/lifecycle.py): one transaction that changes the status only if the visit is
+still where the step starts (so two reviewers cannot both act on it) and writes a visit_events
+row: who, when, old and new status. Answer corrections go to visit_log.
 """
 
 from __future__ import annotations
@@ -13,45 +14,34 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app
-from flask_babel import gettext as _
+
+# Only the warning-flag code below (visit_flags) still translates where it runs; it moves to
+# audit/visits/flags.py (branch "flags"), and visit_timeline, which formats for the reader,
+# belongs in the web layer.
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
+from audit.errors import N_, Conflict, Invalid, NotFound
 from audit.storage.db import now
 from audit.visits import flags as flag_rules
 from audit.visits.answers import AnswerInput, save_answers
+from audit.visits.lifecycle import events, move
 from audit.visits.online import CONTACT_CHANNEL_LABELS, elapsed_text, timeline, visit_inquiries
+from audit.vocabulary import DONE, MAX_NOTE
 from audit.web.formatting import current_locale
-from audit.web.validation import FieldError
 
-MAX_NOTE = 2000
-# step -> (statuses it starts from, status it leaves, time stamp column it sets)
-STEPS = {
-    "approve": (("submitted",), "approved", "approved_at"),
-    "return": (("submitted", "approved"), "returned", None),
-    "publish": (("approved",), "published", "published_at"),
-}
-CORRECTABLE = ("submitted", "approved", "published")
+CORRECTABLE = DONE
+# The time stamp column a step sets besides the status.
+STAMPS = {"approve": "approved_at", "publish": "published_at"}
 
 
-def _step(db: Database, visit_id: int, user_id: int, step: str, note: str | None = None) -> None:
-    """Move a visit one step on and log it, or raise FieldError if it is not where it must be."""
-    starts, target, stamp_column = STEPS[step]
+def _step(db: Database, visit_id: int, user_id: int, step: str, sets: dict | None = None,
+          params: dict | None = None) -> None:
+    """Move a visit one step on (and log it), or Conflict if it is not where it must be."""
     stamp = now()
-    with db.atomic():
-        old = db.execute("SELECT status FROM visits WHERE id = ?", [visit_id]).fetchone()
-        if old is None or old[0] not in starts:
-            raise FieldError("status", _("This visit is no longer waiting for this step; "
-                                         "reload the page to see where it is."))
-        sets = "status = ?, updated_at = ?" + (f", {stamp_column} = ?" if stamp_column else "")
-        values = [target, stamp] + ([stamp] if stamp_column else [])
-        if step == "return":
-            sets += ", return_note = ?"
-            values.append(note)
-        db.execute(f"UPDATE visits SET {sets} WHERE id = ?", [*values, visit_id])  # noqa: S608
-        db["visit_log"].insert({"visit_id": visit_id, "user_id": user_id, "at": stamp,
-                                "action": step, "old_value": old[0], "new_value": target,
-                                "note": note})
+    column = STAMPS.get(step)
+    move(db, visit_id, step, actor_id=user_id, params=params,
+         sets={**({column: stamp} if column else {}), **(sets or {})})
 
 
 def approve(db: Database, visit_id: int, user_id: int) -> None:
@@ -63,10 +53,11 @@ def return_to_shopper(db: Database, visit_id: int, user_id: int, note: str) -> N
     """Send a visit back to the shopper with a note saying what to fix."""
     note = (note or "").strip()
     if not note:
-        raise FieldError("note", _("Say what the shopper should fix."))
+        raise Invalid("invalid", N_("Say what the shopper should fix."), field="note")
     if len(note) > MAX_NOTE:
-        raise FieldError("note", _("A note may have at most %(n)d characters.", n=MAX_NOTE))
-    _step(db, visit_id, user_id, "return", note)
+        raise Invalid("invalid", N_("A note may have at most %(n)d characters."), field="note",
+                      n=MAX_NOTE)
+    _step(db, visit_id, user_id, "return", sets={"return_note": note}, params={"note": note})
 
 
 def publish(db: Database, visit_id: int, user_id: int) -> None:
@@ -77,8 +68,11 @@ def publish(db: Database, visit_id: int, user_id: int) -> None:
 def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput) -> None:
     """Change one answer as a reviewer; the change is logged with old and new value."""
     status = db.execute("SELECT status FROM visits WHERE id = ?", [visit_id]).fetchone()
-    if status is None or status[0] not in CORRECTABLE:
-        raise FieldError("value", _("Answers of this visit cannot be corrected now."))
+    if status is None:
+        raise NotFound("no_visit", N_("This visit does not exist."))
+    if status[0] not in CORRECTABLE:
+        raise Conflict("status_changed", N_("Answers of this visit cannot be corrected now."),
+                       field="value")
     save_answers(db, visit_id, [_keep_inquiry(db, visit_id, entry)], user_id=user_id,
                  log_changes=True)
 
@@ -97,10 +91,17 @@ def _keep_inquiry(db: Database, visit_id: int, entry: AnswerInput) -> AnswerInpu
 
 
 def change_log(db: Database, visit_id: int) -> list[dict]:
-    """Every logged change of a visit, oldest first, with who made it."""
-    return list(db.query(
+    """Every change of a visit, oldest first, with who made it: its moves and answer changes."""
+    logged = list(db.query(
         """SELECT l.*, u.name AS user_name FROM visit_log l LEFT JOIN users u ON u.id = l.user_id
            WHERE l.visit_id = ? ORDER BY l.at, l.id""", [visit_id]))
+    moves = [{"visit_id": e["visit_id"], "user_id": e["actor_id"], "user_name": e["user_name"],
+              "at": e["at"], "action": e["action"], "criterion_key": None,
+              "old_value": e["from_status"], "new_value": e["to_status"],
+              "note": e["params"].get("note") or e["params"].get("uuid")}
+             for e in events(db, visit_id)]
+    # Stable: a move and a log row at the same second keep the order each was written in.
+    return sorted(moves + logged, key=lambda row: row["at"])
 
 
 # ---------------------------------------------------------------- the queue and its flags

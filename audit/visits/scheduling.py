@@ -8,21 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import freeze, version_set
+from audit.errors import N_, Conflict, DomainError, Invalid, NotFound
 from audit.storage.db import now
-from audit.web.validation import FieldError
+from audit.visits.lifecycle import move, starts
+from audit.vocabulary import VisitStatus
 
-OPEN_STATUSES = ("scheduled", "in_progress")
+OPEN_STATUSES = starts("cancel")
 
 
-class RevisitConflict(ValueError):
-    """The shopper was (or will be) at some of these stores too recently; admins may override."""
+class RevisitConflict(Conflict):
+    """The shopper was (or will be) at some of these stores too recently; admins may override.
 
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
+    `reasons` are one Conflict per store, shown in the reader's language by the web layer.
+    """
+
+    def __init__(self, reasons: list[DomainError]):
+        super().__init__("revisit", "%(why)s", why="; ".join(r.english for r in reasons))
         self.reasons = reasons
 
 
@@ -54,32 +58,31 @@ def published_version(db: Database, set_id: int) -> int | None:
 def _check_window(start: date, end: date) -> None:
     """The window must not end before it starts."""
     if end < start:
-        raise FieldError("window_end", _("The window cannot end before it starts."))
+        raise Invalid("invalid", N_("The window cannot end before it starts."),
+                      field="window_end")
 
 
 def _check_shopper(db: Database, shopper_id: int) -> None:
     """Only an active shopper can be sent on a visit."""
     row = db.execute("SELECT role, active FROM users WHERE id = ?", [shopper_id]).fetchone()
     if row is None or row[0] != "shopper" or not row[1]:
-        raise FieldError("shopper_id", _("Choose an active shopper."))
+        raise Invalid("invalid", N_("Choose an active shopper."), field="shopper_id")
 
 
 def _check_stores(db: Database, store_ids: list[int], set_channel: str) -> list[dict]:
     """Every store exists, is not archived, and has the set's channel."""
     if not store_ids:
-        raise FieldError("store_ids", _("Choose at least one store."))
+        raise Invalid("invalid", N_("Choose at least one store."), field="store_ids")
     stores = []
     for store_id in store_ids:
         rows = list(db.query("SELECT * FROM stores WHERE id = ?", [store_id]))
         if not rows or rows[0]["archived"]:
-            raise FieldError("store_ids", _("One of the stores no longer exists or is archived."))
+            raise Invalid("invalid", N_("One of the stores no longer exists or is archived."),
+                          field="store_ids")
         store = rows[0]
         if set_channel != "any" and store["channel"] != set_channel:
-            raise FieldError(
-                "store_ids",
-                _("This criteria set is for %(set)s shops, and %(code)s is not one.",
-                  code=store["code"], set=_channel_word(set_channel)),
-            )
+            raise Invalid("invalid", _WRONG_CHANNEL[set_channel], field="store_ids",
+                          store=store["code"])
         stores.append(store)
     return stores
 
@@ -89,17 +92,19 @@ def _check_watch_keys(db: Database, version_id: int, keys: list[str]) -> None:
     known = {c.key for c in version_set(db, version_id).criteria()}
     missing = [k for k in keys if k not in known]
     if missing:
-        raise FieldError("watch_keys", _("The checklist of this set has no criterion %(keys)s.",
-                                         keys=", ".join(missing)))
+        raise Invalid("invalid", N_("The checklist of this set has no criterion %(keys)s."),
+                      field="watch_keys", keys=", ".join(missing))
 
 
-def _channel_word(channel: str) -> str:
-    """'physical' or 'online' in the user's language."""
-    return _("online") if channel == "online" else _("physical")
+# One sentence per channel: the channel's word must be in the reader's language too.
+_WRONG_CHANNEL = {
+    "physical": N_("This criteria set is for physical shops, and %(store)s is not one."),
+    "online": N_("This criteria set is for online shops, and %(store)s is not one."),
+}
 
 
 def revisit_reasons(db: Database, shopper_id: int, stores: list[dict], start: date, end: date,
-                    days: int, exclude_visit: int | None = None) -> list[str]:
+                    days: int, exclude_visit: int | None = None) -> list[DomainError]:
     """Why sending this shopper to these stores breaks the revisit rule (empty: it does not).
 
     A visit counts from the day it was started, or for one not started yet from its window; a new
@@ -117,9 +122,9 @@ def revisit_reasons(db: Database, shopper_id: int, stores: list[dict], start: da
         for first, last in rows:
             first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
             if start - timedelta(days=days) < last_day and first_day < end + timedelta(days=days):
-                reasons.append(_(
-                    "The shopper visited (or will visit) %(code)s on %(day)s; they may go back"
-                    " only %(days)d days later.", code=store["code"], day=first, days=days))
+                reasons.append(Conflict("revisit", N_(
+                    "The shopper visited (or will visit) %(store)s on %(day)s; they may go back"
+                    " only %(days)d days later."), store=store["code"], day=first, days=days))
                 break
     return reasons
 
@@ -134,7 +139,8 @@ def schedule_visits(db: Database, plan: VisitPlan, *, created_by: int, revisit_d
     ).fetchone()
     version_id = published_version(db, plan.set_id) if row and not row[1] else None
     if version_id is None:
-        raise FieldError("set_id", _("This criteria set has no published version."))
+        raise Invalid("invalid", N_("This criteria set has no published version."),
+                      field="set_id")
     stores = _check_stores(db, list(dict.fromkeys(plan.store_ids)), row[0])
     _check_watch_keys(db, version_id, plan.watch_keys)
     reasons = revisit_reasons(db, plan.shopper_id, stores, plan.window_start, plan.window_end,
@@ -158,20 +164,25 @@ def schedule_visits(db: Database, plan: VisitPlan, *, created_by: int, revisit_d
         ]
 
 
-def _note(note: str | None, overridden: list[str]) -> str | None:
+def _note(note: str | None, overridden: list[DomainError]) -> str | None:
     """The admin's note, plus the revisit warnings they overrode (reviewers should know)."""
     parts = [note.strip()] if note and note.strip() else []
     if overridden:
-        parts.append(_("Revisit rule overridden: %(why)s", why=" ".join(overridden)))
+        # Stored as written, in English: the note is free text read by every reviewer.
+        parts.append("Revisit rule overridden: " + " ".join(r.english for r in overridden))
     return "\n".join(parts) or None
 
 
 def reschedule(db: Database, visit_id: int, *, shopper_id: int, window_start: date,
                window_end: date, revisit_days: int, override: bool = False) -> None:
-    """Move a visit not started yet to another window or shopper."""
+    """Move a visit not started yet to another window or shopper.
+
+    Not a status move, but a compare-and-set on status = 'scheduled' all the same: a visit the
+    shopper started meanwhile keeps its window and shopper.
+    """
     visit = _visit(db, visit_id)
-    if visit["status"] != "scheduled":
-        raise FieldError("window_start", _("Only a visit that has not started can be moved."))
+    if visit["status"] != VisitStatus.SCHEDULED:
+        raise _not_scheduled()
     _check_window(window_start, window_end)
     _check_shopper(db, shopper_id)
     store = db["stores"].get(visit["store_id"])
@@ -179,32 +190,41 @@ def reschedule(db: Database, visit_id: int, *, shopper_id: int, window_start: da
                               exclude_visit=visit_id)
     if reasons and not override:
         raise RevisitConflict(reasons)
+    stamp = now()
     with db.atomic():
-        db["visits"].update(visit_id, {
-            "shopper_id": shopper_id, "window_start": window_start.isoformat(),
-            "window_end": window_end.isoformat(), "updated_at": now(),
-            "schedule_note": _note(visit["schedule_note"], reasons),
-        })
-        db["visit_log"].insert({"visit_id": visit_id, "at": now(), "action": "reschedule",
-                                "note": f"{window_start}..{window_end} shopper {shopper_id}"})
+        moved = db.execute(
+            """UPDATE visits SET shopper_id = ?, window_start = ?, window_end = ?,
+                      updated_at = ?, schedule_note = ?
+               WHERE id = ? AND status = 'scheduled'""",
+            [shopper_id, window_start.isoformat(), window_end.isoformat(), stamp,
+             _note(visit["schedule_note"], reasons), visit_id])
+        if not moved.rowcount:
+            raise _not_scheduled()
+        db.execute(
+            "INSERT INTO visit_log (visit_id, at, action, note) VALUES (?, ?, 'reschedule', ?)",
+            [visit_id, stamp, f"{window_start}..{window_end} shopper {shopper_id}"])
+
+
+def _not_scheduled() -> Conflict:
+    """The refusal to move a visit that has started (or was cancelled)."""
+    return Conflict("status_changed", N_("Only a visit that has not started can be moved."),
+                    field="window_start")
 
 
 def cancel(db: Database, visit_id: int, user_id: int) -> None:
     """Cancel a visit that has not been submitted; its answers stay for the record."""
-    visit = _visit(db, visit_id)
-    if visit["status"] not in OPEN_STATUSES:
-        raise FieldError("visit", _("A submitted visit cannot be cancelled."))
-    with db.atomic():
-        db["visits"].update(visit_id, {"status": "cancelled", "updated_at": now()})
-        db["visit_log"].insert({"visit_id": visit_id, "user_id": user_id, "at": now(),
-                                "action": "cancel"})
+    try:
+        move(db, visit_id, "cancel", actor_id=user_id)
+    except Conflict as err:
+        raise Conflict("status_changed", N_("A submitted visit cannot be cancelled."),
+                       field="visit") from err
 
 
 def _visit(db: Database, visit_id: int) -> dict:
-    """A visit row; KeyError if there is none."""
+    """A visit row; NotFound if there is none."""
     rows = list(db.query("SELECT * FROM visits WHERE id = ?", [visit_id]))
     if not rows:
-        raise KeyError(visit_id)
+        raise NotFound("no_visit", N_("This visit does not exist."))
     return rows[0]
 
 

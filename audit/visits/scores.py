@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
+from criteria.model import CriteriaSet
 from criteria.scoring import NA, VisitScore, score_visit
 
 
@@ -24,21 +25,24 @@ def stored_answers(db: Database, visit_id: int) -> dict[str, object]:
     return answers
 
 
-def compute(db: Database, visit_id: int, now: datetime | None = None) -> VisitScore:
-    """Score a visit without writing anything."""
-    visit = db.execute(
-        """SELECT v.version_id, s.channel FROM visits v JOIN stores s ON s.id = v.store_id
-           WHERE v.id = ?""",
-        [visit_id],
-    ).fetchone()
-    cs = version_set(db, visit[0])
-    return score_visit(cs, stored_answers(db, visit_id), channel=visit[1],
+def compute(db: Database, visit_id: int, now: datetime | None = None, *,
+            cs: CriteriaSet | None = None, channel: str | None = None) -> VisitScore:
+    """Score a visit without writing anything (the set and channel are read unless given)."""
+    if cs is None or channel is None:
+        version_id, channel = db.execute(
+            """SELECT v.version_id, s.channel FROM visits v JOIN stores s ON s.id = v.store_id
+               WHERE v.id = ?""",
+            [visit_id],
+        ).fetchone()
+        cs = version_set(db, version_id)
+    return score_visit(cs, stored_answers(db, visit_id), channel=channel,
                        now=now or datetime.now(UTC))
 
 
-def rescore(db: Database, visit_id: int, now: datetime | None = None) -> VisitScore:
+def rescore(db: Database, visit_id: int, now: datetime | None = None, *,
+            cs: CriteriaSet | None = None, channel: str | None = None) -> VisitScore:
     """Score a visit and store the visit, section and criterion figures (one transaction)."""
-    result = compute(db, visit_id, now)
+    result = compute(db, visit_id, now, cs=cs, channel=channel)
     with db.atomic():
         db.conn.executemany(
             "UPDATE answers SET points = ?, earned = ?, possible = ?"
@@ -48,13 +52,17 @@ def rescore(db: Database, visit_id: int, now: datetime | None = None) -> VisitSc
              for key, c in result.criteria.items()],
         )
         db.execute("DELETE FROM section_scores WHERE visit_id = ?", [visit_id])
-        db.conn.executemany(
-            "INSERT INTO section_scores (visit_id, section_key, score, knocked_out)"
-            " VALUES (?, ?, ?, ?)",
-            [(visit_id, s.key, s.score, int(s.knocked_out)) for s in result.sections.values()],
-        )
+        insert_section_scores(
+            db, [(visit_id, s.key, s.score, int(s.knocked_out)) for s in result.sections.values()])
         db.execute(
             "UPDATE visits SET score = ?, passed = ?, knocked_out = ? WHERE id = ?",
             [result.score, int(result.passed), int(bool(result.knocked_out)), visit_id],
         )
     return result
+
+
+def insert_section_scores(db: Database, rows: list[tuple]) -> None:
+    """Store (visit_id, section_key, score, knocked_out) rows in one statement."""
+    db.conn.executemany(
+        "INSERT INTO section_scores (visit_id, section_key, score, knocked_out)"
+        " VALUES (?, ?, ?, ?)", rows)

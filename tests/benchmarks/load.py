@@ -370,7 +370,7 @@ def check_submissions(database: Path, accepted: list[tuple[int, str, dict]]) -> 
         for visit_id, uid, expected in accepted:
             row = conn.execute("SELECT status, submission_uuid FROM visits WHERE id = ?",
                                [visit_id]).fetchone()
-            logged = conn.execute("SELECT COUNT(*) FROM visit_log WHERE visit_id = ?"
+            logged = conn.execute("SELECT COUNT(*) FROM visit_events WHERE visit_id = ?"
                                   " AND action = 'submit'", [visit_id]).fetchone()[0]
             if row is None or row[0] != "submitted" or row[1] != uid:
                 faults["lost"] += 1

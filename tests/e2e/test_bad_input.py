@@ -60,7 +60,7 @@ def do_the_visit(page, visit_id: int) -> None:
 
 
 def submits(db, visit_id: int) -> int:
-    return db["visit_log"].count_where("action = 'submit' AND visit_id = ?", [visit_id])
+    return db["visit_events"].count_where("action = 'submit' AND visit_id = ?", [visit_id])
 
 
 def answers(db, visit_id: int) -> dict:

@@ -157,7 +157,7 @@ def test_whole_visit_offline_submit_is_sent_once(live_server, phone, phone_conte
     visit = db["visits"].get(field_visit)
     assert db["visits"].count_where("status = 'submitted'") == 1
     assert visit["status"] == "submitted" and visit["submission_uuid"]
-    assert db["visit_log"].count_where("action = 'submit'") == 1
+    assert db["visit_events"].count_where("action = 'submit'") == 1
     assert visit["started_at"] and visit["ended_at"]
     assert visit["start_distance_m"] < 100 and visit["start_accuracy"] == 20
     assert json.loads(visit["flags"]) == []
