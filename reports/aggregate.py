@@ -79,6 +79,11 @@ def _figures(db: Database, store: dict, period: Period, months: int = 12) -> Fig
                            period.end.isoformat(), period.months(months)[0] + "-01")
 
 
+def benchmarks_digest(db: Database, store: dict, period: Period) -> str:
+    """What changes whenever a region or chain figure the store's report prints changes."""
+    return _figures(db, store, period).digest
+
+
 def _benchmarks(db: Database, store: dict, period: Period) -> dict:
     """Region and chain averages (visit and per section) for stores of the store's channel."""
     figures = _figures(db, store, period)
@@ -406,7 +411,7 @@ def _summary_group(channel, stores, figures, before, cells, sets, lang) -> dict:
         averages.append(_ratio(sum(p[0] for p in parts), sum(p[1] for p in parts)))
     return {"channel": channel, "stores": ranked,
             "sections": [cat.sections[k] for k in cat.section_order],
-            "averages": averages,
+            "averages": averages, "pass_mark": cat.pass_mark,
             "score": _ratio(sum(f["total"] for f in mine), sum(f["counted"] for f in mine)),
             "visits": sum(f["visits"] for f in mine)}
 
@@ -415,7 +420,8 @@ def _summary_group(channel, stores, figures, before, cells, sets, lang) -> dict:
 
 
 def recent_scores(db: Database, store_ids: list[int], count: int = 6) -> dict[int, list[dict]]:
-    """The last `count` published visits (day, score) of each store, oldest first; one query.
+    """The last `count` published visits (day, score, version_id) of each store, oldest first;
+    one query.
 
     "Last" is by day, then by visit id (the later one of a day). Per store, the newest `count`
     entries of the index visits_store_recent (m007) are all it reads: at 1,000 stores and
@@ -424,7 +430,7 @@ def recent_scores(db: Database, store_ids: list[int], count: int = 6) -> dict[in
     if not store_ids:
         return {}
     rows = db.execute(
-        f"""SELECT v.store_id, {VISIT_DAY} AS day, v.score
+        f"""SELECT v.store_id, {VISIT_DAY} AS day, v.score, v.version_id
             FROM json_each(?) j JOIN visits v ON v.id IN (
               SELECT w.id FROM visits w WHERE w.store_id = j.value AND w.status = 'published'
               ORDER BY substr(COALESCE(w.started_at, w.submitted_at), 1, 10) DESC, w.id DESC
@@ -433,8 +439,8 @@ def recent_scores(db: Database, store_ids: list[int], count: int = 6) -> dict[in
         [json.dumps(sorted(set(store_ids))), count],
     )
     out: dict[int, list[dict]] = {sid: [] for sid in store_ids}
-    for store_id, day, score in rows:
-        out[store_id].append({"day": day, "score": score})
+    for store_id, day, score, version_id in rows:
+        out[store_id].append({"day": day, "score": score, "version_id": version_id})
     return out
 
 

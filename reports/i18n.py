@@ -12,14 +12,15 @@ from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
+from audit.vocabulary import DEFAULT_LANGUAGE
+
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "audit" / "translations"
-LANGUAGES = ("en", "pl", "ru")
 
 
 @lru_cache(maxsize=16)
 def translations(lang: str, directory: str | Path = TRANSLATIONS) -> NullTranslations:
     """The compiled messages of `lang` (English, or a catalogue not compiled: text as written)."""
-    if lang == "en":
+    if lang == DEFAULT_LANGUAGE:
         return NullTranslations()
     return Translations.load(str(directory), [lang])
 

@@ -231,3 +231,17 @@ def test_a_render_worker_loads_no_blueprint_and_no_flask_login():
     loaded = loaded_after_import("reports.render")
     assert [m for m in loaded if within(m, *BLUEPRINTS, "audit.web", "flask_login",
                                         "flask_babel", "flask_wtf", "wtforms")] == []
+
+
+def test_the_language_list_is_written_once():
+    """audit/vocabulary.py holds LANGUAGES; the web, the criteria editor, the reports, the CLI
+    and the Makefile's catalogue loop read it from there."""
+    again = []
+    for name, path in source_files().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if any(isinstance(t, ast.Name) and t.id == "LANGUAGES" for t in targets) \
+                    and name != "audit.vocabulary":
+                again.append(f"{name} (line {node.lineno})")
+    assert again == []
+    assert "from audit.vocabulary import LANGUAGES" in (ROOT / "Makefile").read_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from flask import (
     Blueprint,
     Flask,
@@ -20,10 +21,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from audit.storage.db import get_db
+from audit.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from audit.web.auth import safe_next
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
-LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ru": "Русский"}
+# Each language by its own name ("Polski", "Русский"), as Babel's data writes it.
+LANGUAGE_NAMES = {code: Locale.parse(code).get_display_name(code).capitalize()
+                  for code in LANGUAGES}
 CHANNEL_NAMES = {"physical": _l("physical"), "online": _l("online"), "any": _l("any channel")}
 
 babel = Babel()
@@ -31,9 +35,9 @@ bp = Blueprint("i18n", __name__)
 
 
 def available_languages() -> list[str]:
-    """English plus every language with a compiled catalogue."""
+    """The default language plus every other one of LANGUAGES with a compiled catalogue."""
     found = {p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo")}
-    return ["en", *sorted(found & set(LANGUAGE_NAMES))]
+    return [DEFAULT_LANGUAGE, *(code for code in LANGUAGES[1:] if code in found)]
 
 
 def select_locale() -> str:
