@@ -55,7 +55,8 @@ i18n: $(VENV)/.installed
 	  -c TRANSLATORS: \
 	  --sort-by-file \
 	  -o audit/translations/messages.pot .
-	@for lang in pl ru; do \
+	@# The languages other than the default, from audit/vocabulary.py (each word written once).
+	@for lang in $$($(BIN)/python -c 'from audit.vocabulary import LANGUAGES; print(*LANGUAGES[1:])'); do \
 	  if [ -f audit/translations/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel -q update -N --ignore-obsolete -i audit/translations/messages.pot \
 	      -d audit/translations -l $$lang; \

@@ -21,8 +21,11 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from reports import aggregate
-from reports.aggregate import Catalogue, Period
+from reports.catalogue import Catalogue
+from reports.criteria_stats import criteria_stats, rankings
+from reports.period import Period
+from reports.published import published_visits
+from reports.versions import version_sets
 
 # A float stored by scoring may be 0.9999999 for "full"; anything this close is full points.
 FULL_POINTS = 1 - 1e-9
@@ -139,7 +142,7 @@ def criteria_of_store(db: Database, store: dict, lang: str) -> dict[str, str]:
            WHERE store_id = ? AND status = 'published'""",
         [store["channel"], store["id"]],
     ).fetchall()
-    cat = Catalogue.build(aggregate.version_sets(db, {r[0] for r in rows}), lang)
+    cat = Catalogue.build(version_sets(db, {r[0] for r in rows}), lang)
     return {key: cat.criterion_text(key) for key, c in cat.criteria.items()
             if c.scored and c.channel in ("any", store["channel"])}
 
@@ -151,15 +154,15 @@ def weak_points(db: Database, store: dict, period: Period, lang: str,
     The same figures and order as the report's "What to improve" and "Weakest criteria";
     criteria at full marks are not weak and are left out.
     """
-    visits = aggregate.published_visits(db, [store["id"]], period)
+    visits = published_visits(db, [store["id"]], period)
     if not visits:
         return []
     ids = [v["id"] for v in visits]
     marks = ",".join("?" * len(ids))
     answers = list(db.query(
         f"SELECT * FROM answers WHERE visit_id IN ({marks})", ids))  # noqa: S608
-    cat = Catalogue.build(aggregate.version_sets(db, {v["version_id"] for v in visits}), lang)
-    ranked = aggregate.rankings(aggregate.criteria_stats(answers, cat), top=limit)
+    cat = Catalogue.build(version_sets(db, {v["version_id"] for v in visits}), lang)
+    ranked = rankings(criteria_stats(answers, cat), top=limit)
     out = {s["key"]: s for s in ranked["improve"]}
     for s in ranked["weakest"]:
         if s["mean"] < 100:

@@ -17,88 +17,28 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from functools import lru_cache
 
 from sqlite_utils import Database
 
-from criteria.io import set_from_dict
 from criteria.model import CriteriaSet, Criterion, text
 from criteria.scoring import CONTACT_CHANNELS, contact_channel, interval_seconds
+from reports import actions
+from reports.catalogue import Catalogue
+from reports.criteria_stats import FAIL_BELOW, criteria_stats, rankings
 from reports.figures import VISIT_DAY, Figures, channel_figures
+from reports.period import Period, PeriodError
+from reports.published import published_visits
+from reports.versions import version_sets
 
-FAIL_BELOW = 0.5
+# The building blocks live in their own modules (reports.actions builds on them too); callers
+# that know them from here keep working.
+__all__ = ["Catalogue", "Period", "PeriodError", "criteria_stats", "published_visits",
+           "rankings", "version_sets"]
+
 MEASURED_TYPES = ("duration", "count", "interval")
 # Up to this many visits a store report lists every answer of every visit; beyond, each visit
 # lists what lost points or was noted, and the visit's own report keeps the whole checklist.
 FULL_DETAIL_VISITS = 3
-
-
-class PeriodError(ValueError):
-    """A period that cannot be used; the message says why."""
-
-
-@dataclass(frozen=True)
-class Period:
-    """Days from start to end, both included."""
-
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        """A period must not end before it starts."""
-        if self.start > self.end:
-            raise PeriodError("The start of the period is after its end.")
-
-    @classmethod
-    def parse(cls, start: str, end: str) -> Period:
-        """A period from two YYYY-MM-DD strings; PeriodError with a clear message otherwise."""
-        days = []
-        for name, value in (("from", start), ("to", end)):
-            try:
-                days.append(date.fromisoformat(str(value).strip()))
-            except ValueError:
-                message = f"'{name}' must be a date as YYYY-MM-DD, got {value!r}."
-                raise PeriodError(message) from None
-        return cls(days[0], days[1])
-
-    @property
-    def days(self) -> int:
-        """Number of days in the period."""
-        return (self.end - self.start).days + 1
-
-    def previous(self) -> Period:
-        """The period of the same length just before this one."""
-        end = self.start - timedelta(days=1)
-        return Period(end - timedelta(days=self.days - 1), end)
-
-    def months(self, count: int = 12) -> list[str]:
-        """The `count` months ('YYYY-MM') up to and including the month the period ends in."""
-        year, month = self.end.year, self.end.month
-        out = []
-        for _ in range(count):
-            out.append(f"{year:04d}-{month:02d}")
-            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-        return out[::-1]
-
-
-@lru_cache(maxsize=256)
-def _parse_set(definition: str) -> CriteriaSet:
-    """A stored version definition as a CriteriaSet (a definition never changes meaning)."""
-    return set_from_dict(json.loads(definition))
-
-
-def version_sets(db: Database, version_ids: set[int]) -> dict[int, CriteriaSet]:
-    """The criteria set of each version id, in one query."""
-    if not version_ids:
-        return {}
-    marks = ",".join("?" * len(version_ids))
-    rows = db.execute(
-        f"SELECT id, definition FROM criteria_versions WHERE id IN ({marks})",  # noqa: S608
-        sorted(version_ids),
-    ).fetchall()
-    return {vid: _parse_set(definition) for vid, definition in rows}
 
 
 def _mean(values) -> float | None:
@@ -112,46 +52,6 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else a - b
 
 
-@dataclass
-class Catalogue:
-    """Section titles and criteria of the versions a report covers; newer versions win."""
-
-    lang: str
-    sections: dict[str, str] = field(default_factory=dict)
-    section_order: list[str] = field(default_factory=list)
-    criteria: dict[str, Criterion] = field(default_factory=dict)
-    section_of: dict[str, str] = field(default_factory=dict)
-    set_names: dict[int, str] = field(default_factory=dict)
-    pass_mark: float = 80
-
-    @classmethod
-    def build(cls, sets: dict[int, CriteriaSet], lang: str) -> Catalogue:
-        """Merge the sets by version id order, so the newest wording is used."""
-        cat = cls(lang)
-        for vid in sorted(sets):
-            cs = sets[vid]
-            cat.set_names[vid] = text(cs.name, lang)
-            cat.pass_mark = cs.pass_mark
-            for section in cs.sections:
-                if section.key not in cat.sections:
-                    cat.section_order.append(section.key)
-                cat.sections[section.key] = text(section.title, lang)
-                for c in section.criteria:
-                    cat.criteria[c.key] = c
-                    cat.section_of[c.key] = section.key
-        return cat
-
-    def criterion_text(self, key: str) -> str:
-        """The criterion's question in the report's language (its key if unknown)."""
-        c = self.criteria.get(key)
-        return text(c.text, self.lang) if c else key
-
-    def guidance(self, key: str) -> str:
-        """The criterion's guidance in the report's language."""
-        c = self.criteria.get(key)
-        return text(c.guidance, self.lang) if c else ""
-
-
 # ---------------------------------------------------------------- one store
 
 
@@ -159,20 +59,6 @@ def store_by_code(db: Database, code: str) -> dict | None:
     """The store with this code (any case), or None."""
     rows = list(db.query("SELECT * FROM stores WHERE code = ? COLLATE NOCASE", [code.strip()]))
     return rows[0] if rows else None
-
-
-def published_visits(db: Database, store_ids: list[int], period: Period) -> list[dict]:
-    """Published visits of these stores in the period, oldest first, without the shopper."""
-    if not store_ids:
-        return []
-    marks = ",".join("?" * len(store_ids))
-    sql = f"""SELECT v.id, v.store_id, v.version_id, v.started_at, v.ended_at, v.score,
-                     v.passed, v.knocked_out, v.online_channel, {VISIT_DAY} AS day
-              FROM visits v
-              WHERE v.store_id IN ({marks}) AND v.status = 'published'
-                AND {VISIT_DAY} BETWEEN ? AND ?
-              ORDER BY day, v.started_at, v.id"""  # noqa: S608
-    return list(db.query(sql, [*store_ids, period.start.isoformat(), period.end.isoformat()]))
 
 
 def store_fingerprint(db: Database, store_id: int) -> str:
@@ -191,6 +77,11 @@ def _figures(db: Database, store: dict, period: Period, months: int = 12) -> Fig
     """The channel's figures for the period and for the trend's months before its end."""
     return channel_figures(db, store["channel"], period.start.isoformat(),
                            period.end.isoformat(), period.months(months)[0] + "-01")
+
+
+def benchmarks_digest(db: Database, store: dict, period: Period) -> str:
+    """What changes whenever a region or chain figure the store's report prints changes."""
+    return _figures(db, store, period).digest
 
 
 def _benchmarks(db: Database, store: dict, period: Period) -> dict:
@@ -230,54 +121,6 @@ def _rows_for(db: Database, table: str, visit_ids: list[int], order: str) -> lis
         f"SELECT * FROM {table} WHERE visit_id IN ({marks}) ORDER BY {order}",  # noqa: S608
         visit_ids,
     ))
-
-
-def criteria_stats(answers: list[dict], cat: Catalogue) -> list[dict]:
-    """Per criterion over the visits: mean points (0..100), times counted and failed.
-
-    Only answers that counted (possible not null) take part; a failure earned < 50 % of points.
-    Sorted by the order of the criteria in the set.
-    """
-    by_key: dict[str, list[dict]] = {}
-    for a in answers:
-        if a["possible"] is not None and a["points"] is not None:
-            by_key.setdefault(a["criterion_key"], []).append(a)
-    order = {k: i for i, k in enumerate(cat.criteria)}
-    stats = []
-    for key, rows in by_key.items():
-        c = cat.criteria.get(key)
-        stats.append({
-            "key": key, "text": cat.criterion_text(key),
-            "section": cat.sections.get(cat.section_of.get(key, ""), ""),
-            "mean": 100 * statistics.fmean(r["points"] for r in rows),
-            "counted": len(rows),
-            "failed": sum(r["points"] < FAIL_BELOW for r in rows),
-            "weight": c.weight if c else 1,
-            "knockout": bool(c and c.knockout),
-            "guidance": cat.guidance(key),
-            "comments": [r["comment"] for r in rows if r["comment"] and r["points"] < FAIL_BELOW],
-        })
-    return sorted(stats, key=lambda s: order.get(s["key"], len(order)))
-
-
-def rankings(stats: list[dict], top: int = 5) -> dict[str, list[dict]]:
-    """Strongest and weakest criteria, the most often failed, and what to improve first.
-
-    Strongest: highest mean points (ties: heavier weight first). Weakest: lowest mean points.
-    Most failed: most failures, then failure rate. To improve: failed criteria by failures
-    times weight (knock-outs first), since those cost the most points.
-    """
-    strongest = sorted(stats, key=lambda s: (-s["mean"], -s["weight"], s["key"]))[:top]
-    weakest = sorted(stats, key=lambda s: (s["mean"], -s["weight"], s["key"]))[:top]
-    failed = [s for s in stats if s["failed"]]
-    most_failed = sorted(failed, key=lambda s: (-s["failed"], -s["failed"] / s["counted"],
-                                                s["key"]))[:top]
-    improve = sorted(failed, key=lambda s: (not s["knockout"], -s["failed"] * s["weight"],
-                                            s["key"]))[:top]
-    weak_keys = {s["key"] for s in weakest}
-    strongest = [s for s in strongest if s["key"] not in weak_keys or s["mean"] >= 100]
-    return {"strongest": strongest, "weakest": weakest, "most_failed": most_failed,
-            "improve": improve}
 
 
 def _visit_details(visits: list[dict], answers: list[dict], sections: list[dict],
@@ -381,7 +224,7 @@ def store_report(db: Database, store_id: int, period: Period, lang: str) -> dict
         "visits": _visit_details(visits, answers, section_rows, photos, sets, lang),
         "condensed": len(visits) > FULL_DETAIL_VISITS,
         "response_times": response_times(answers, cat),
-        "actions": _actions().report_section(db, store_id, period, lang),
+        "actions": actions.report_section(db, store_id, period, lang),
     }
 
 
@@ -489,14 +332,7 @@ def summary_report(db: Database, period: Period, lang: str, region: str | None =
             "visits": sum(f["visits"] for f in figures.values()),
             "score": _ratio(sum(f["total"] for f in figures.values()),
                             sum(f["counted"] for f in figures.values())),
-            "stores": len(stores), "actions": _actions().summary_section(db, ids, period)}
-
-
-def _actions():
-    """reports.actions, imported late: it builds on this module (Catalogue, rankings)."""
-    from reports import actions
-
-    return actions
+            "stores": len(stores), "actions": actions.summary_section(db, ids, period)}
 
 
 NO_FIGURES = {"total": 0.0, "counted": 0, "visits": 0, "passed": 0, "knocked_out": 0,
@@ -575,7 +411,7 @@ def _summary_group(channel, stores, figures, before, cells, sets, lang) -> dict:
         averages.append(_ratio(sum(p[0] for p in parts), sum(p[1] for p in parts)))
     return {"channel": channel, "stores": ranked,
             "sections": [cat.sections[k] for k in cat.section_order],
-            "averages": averages,
+            "averages": averages, "pass_mark": cat.pass_mark,
             "score": _ratio(sum(f["total"] for f in mine), sum(f["counted"] for f in mine)),
             "visits": sum(f["visits"] for f in mine)}
 
@@ -584,7 +420,8 @@ def _summary_group(channel, stores, figures, before, cells, sets, lang) -> dict:
 
 
 def recent_scores(db: Database, store_ids: list[int], count: int = 6) -> dict[int, list[dict]]:
-    """The last `count` published visits (day, score) of each store, oldest first; one query.
+    """The last `count` published visits (day, score, version_id) of each store, oldest first;
+    one query.
 
     "Last" is by day, then by visit id (the later one of a day). Per store, the newest `count`
     entries of the index visits_store_recent (m007) are all it reads: at 1,000 stores and
@@ -593,7 +430,7 @@ def recent_scores(db: Database, store_ids: list[int], count: int = 6) -> dict[in
     if not store_ids:
         return {}
     rows = db.execute(
-        f"""SELECT v.store_id, {VISIT_DAY} AS day, v.score
+        f"""SELECT v.store_id, {VISIT_DAY} AS day, v.score, v.version_id
             FROM json_each(?) j JOIN visits v ON v.id IN (
               SELECT w.id FROM visits w WHERE w.store_id = j.value AND w.status = 'published'
               ORDER BY substr(COALESCE(w.started_at, w.submitted_at), 1, 10) DESC, w.id DESC
@@ -602,8 +439,8 @@ def recent_scores(db: Database, store_ids: list[int], count: int = 6) -> dict[in
         [json.dumps(sorted(set(store_ids))), count],
     )
     out: dict[int, list[dict]] = {sid: [] for sid in store_ids}
-    for store_id, day, score in rows:
-        out[store_id].append({"day": day, "score": score})
+    for store_id, day, score, version_id in rows:
+        out[store_id].append({"day": day, "score": score, "version_id": version_id})
     return out
 
 

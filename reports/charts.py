@@ -6,6 +6,8 @@ import base64
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+from reports.score_tone import score_tone
+
 FONT = "DejaVu Sans, sans-serif"
 INK, MUTED, GRID = "#1b1f24", "#57606a", "#d8dee4"
 BRAND, REGION, CHAIN = "#1f4e79", "#d4a017", "#8c959f"
@@ -17,11 +19,12 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def score_colour(score: float | None, pass_mark: float = 80) -> str:
-    """Green at or above the pass mark, amber within 20 points of it, red below."""
-    if score is None:
-        return CHAIN
-    return GOOD if score >= pass_mark else (MID if score >= pass_mark - 20 else BAD)
+TONES = {"good": GOOD, "mid": MID, "bad": BAD, "none": CHAIN}
+
+
+def score_colour(score: float | None, pass_mark: float | None = None) -> str:
+    """The colour of a score's tone (reports/score_tone.py): green, amber, red or grey."""
+    return TONES[score_tone(score, pass_mark)]
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:

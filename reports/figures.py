@@ -10,9 +10,11 @@ reads them once instead of 200 times.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlite_utils import Database
 
@@ -45,6 +47,14 @@ class Figures:
     visits: Sums  # (region,) -> (sum of visit scores, scores counted), in the period
     sections: Sums  # (region, section key), in the period
     months: Sums  # (region, "YYYY-MM"), over the trend's months
+
+    @cached_property
+    def digest(self) -> str:
+        """A short digest of every sum: a cached report that printed these figures is stale
+        exactly when the digest of the figures it would print now differs."""
+        sums = (sorted(self.visits.items()), sorted(self.sections.items()),
+                sorted(self.months.items()))
+        return hashlib.sha256(repr(sums).encode()).hexdigest()[:16]
 
     def overall(self, region: str) -> tuple[float | None, float | None]:
         """Mean visit score of the region and of the chain."""

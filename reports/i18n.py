@@ -14,14 +14,13 @@ from pathlib import Path
 from babel.support import NullTranslations, Translations
 
 from audit.storage.locations import TRANSLATIONS
-
-LANGUAGES = ("en", "pl", "ru")
+from audit.vocabulary import DEFAULT_LANGUAGE
 
 
 @lru_cache(maxsize=16)
 def translations(lang: str, directory: str | Path = TRANSLATIONS) -> NullTranslations:
     """The compiled messages of `lang` (English, or a catalogue not compiled: text as written)."""
-    if lang == "en":
+    if lang == DEFAULT_LANGUAGE:
         return NullTranslations()
     return Translations.load(str(directory), [lang])
 

@@ -23,9 +23,10 @@ from PIL import Image, UnidentifiedImageError
 from sqlite_utils import Database
 
 from audit.storage import locations
-from reports import actions, aggregate, charts, text
+from reports import actions, aggregate, charts, figures, text
 from reports.aggregate import Period
 from reports.i18n import catalogue_stamp, translations
+from reports.score_tone import score_tone
 
 TEMPLATES = locations.TEMPLATES / "report"
 
@@ -66,7 +67,9 @@ def environment(lang: str) -> Environment:
         change=lambda c: text.change_text(c, lang),
         day=lambda d, fmt="medium": text.date_text(d, lang, fmt),
         answer=lambda a: text.answer_text(a["criterion"], a["value"], a["na"], lang, gettext),
+        duration=lambda seconds: text.duration_text(seconds, gettext),
         colour=charts.score_colour,
+        tone=score_tone,
     )
     return env
 
@@ -222,7 +225,8 @@ def safe_name(code: str) -> str:
 
 def store_pdf(db: Database, store_id: int, period: Period, lang: str, *,
               report_dir: str | Path, upload_dir: str | Path | None = None) -> Path:
-    """The store's report for the period: cached until a visit of the store changes."""
+    """The store's report for the period: cached until a visit of the store, an action of it,
+    or a region or chain figure it prints changes."""
     name, key = _store_cache_key(db, store_id, period, lang)
 
     def build() -> bytes:
@@ -236,8 +240,11 @@ def _store_cache_key(db: Database, store_id: int, period: Period, lang: str) -> 
     """The cache name and key of a store report."""
     store = db["stores"].get(store_id)
     # The store's own row is in the key too: a renamed store must not get yesterday's cover.
+    # So are the region and chain figures it compares with: a publish at another store moves
+    # them (kept per process until figures_stamp moves, so this costs a lookup when cached).
     key = f"store|{store_id}|{period.start}|{period.end}|{lang}|{sorted(store.items())}|" \
-          f"{aggregate.store_fingerprint(db, store_id)}|{actions.fingerprint(db, store_id)}"
+          f"{aggregate.store_fingerprint(db, store_id)}|{actions.fingerprint(db, store_id)}|" \
+          f"{aggregate.benchmarks_digest(db, store, period)}"
     return f"store-{safe_name(store['code'])}-{period.start}-{period.end}-{lang}", key
 
 
@@ -272,7 +279,10 @@ def summary_pdf(db: Database, period: Period, lang: str, *, report_dir: str | Pa
                   (SELECT TOTAL(archived) FROM stores)
            FROM visits WHERE status = 'published'""").fetchone()
     scope = region or "chain"
-    key = f"summary|{scope}|{period.start}|{period.end}|{lang}|{row}|{actions.fingerprint(db)}"
+    # figures_stamp too: it moves when a store changes region or channel (m009), which changes
+    # who is in a region's summary and in which channel's table.
+    key = f"summary|{scope}|{period.start}|{period.end}|{lang}|{row}|{actions.fingerprint(db)}|" \
+          f"{figures.stamp(db)}"
 
     def build() -> bytes:
         return html_to_pdf(summary_html(aggregate.summary_report(db, period, lang, region)))

@@ -39,19 +39,27 @@ def date_text(value: date | str | None, lang: str, fmt: str = "medium") -> str:
     return format_date(value, format=fmt, locale=lang)
 
 
-def seconds_text(seconds: float | None, _: Gettext) -> str:
-    """A duration as people read it: "45 s", "3 min 20 s", "5 h 10 min", "2 d 4 h"."""
+def duration_text(seconds: float | None, _: Gettext) -> str:
+    """A duration as people read it: "45 s", "3 min 20 s", "5 h 10 min", "2 d 4 h".
+
+    The one duration formatter: the review pages, the shopper's phone and the PDFs all write a
+    time span with it (audit/web/formatting.py passes Flask-Babel's gettext, the reports their
+    catalogue's). Whole seconds, rounded; two units at most, the second left out when it is 0.
+    """
     if seconds is None:
         return ""
-    s = round(seconds)
+    s = max(0, round(seconds))
     if s < 60:
         return _("%(s)d s") % {"s": s}
     if s < 3600:
-        return _("%(m)d min %(s)d s") % {"m": s // 60, "s": s % 60} if s % 60 else \
-            _("%(m)d min") % {"m": s // 60}
+        m, rest = divmod(s, 60)
+        return _("%(m)d min %(s)d s") % {"m": m, "s": rest} if rest else \
+            _("%(m)d min") % {"m": m}
     if s < 86400:
-        return _("%(h)d h %(m)d min") % {"h": s // 3600, "m": s % 3600 // 60}
-    return _("%(d)d d %(h)d h") % {"d": s // 86400, "h": s % 86400 // 3600}
+        h, m = s // 3600, s % 3600 // 60
+        return _("%(h)d h %(m)d min") % {"h": h, "m": m} if m else _("%(h)d h") % {"h": h}
+    d, h = s // 86400, s % 86400 // 3600
+    return _("%(d)d d %(h)d h") % {"d": d, "h": h} if h else _("%(d)d d") % {"d": d}
 
 
 def answer_text(c: Criterion, value: object, na: bool, lang: str, _: Gettext) -> str:
@@ -69,13 +77,13 @@ def answer_text(c: Criterion, value: object, na: bool, lang: str, _: Gettext) ->
         label = next((o.label for o in c.options if o.key == value), None)
         return text(label, lang) if label else str(value)
     if kind == "duration":
-        return seconds_text(float(value), _)
+        return duration_text(float(value), _)
     if kind == "interval":
         try:
             seconds = interval_seconds(value)
         except ValueError:
             return str(value)
-        return _("No answer yet") if seconds is None else seconds_text(seconds, _)
+        return _("No answer yet") if seconds is None else duration_text(seconds, _)
     if kind in ("count", "number"):
         return format_decimal(value, locale=lang)
     return str(value)

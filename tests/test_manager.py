@@ -112,12 +112,12 @@ def _plain_recent_scores(db, store_ids, count=6):
     """The store list's figures the straightforward way: every published visit, in Python."""
     from reports.aggregate import VISIT_DAY
 
-    rows = db.execute(f"SELECT v.id, v.store_id, {VISIT_DAY}, v.score FROM visits v"  # noqa: S608
-                      " WHERE v.status = 'published'").fetchall()
+    rows = db.execute(f"SELECT v.id, v.store_id, {VISIT_DAY}, v.score, v.version_id"  # noqa: S608
+                      " FROM visits v WHERE v.status = 'published'").fetchall()
     out = {}
     for store_id in store_ids:
         mine = sorted((r for r in rows if r[1] == store_id), key=lambda r: (r[2], r[0]))
-        out[store_id] = [{"day": r[2], "score": r[3]} for r in mine[-count:]]
+        out[store_id] = [{"day": r[2], "score": r[3], "version_id": r[4]} for r in mine[-count:]]
     return out
 
 

@@ -16,11 +16,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
+from audit.vocabulary import LANGUAGES
 from audit.web.criteria_problems import problem_message
 from criteria.io import CRITERION_FIELDS, KEY_PATTERN, Problem
 from criteria.model import ANSWER_TYPES, CHANNELS, KNOCKOUT_SCOPES, UNITS
 
-LANGUAGES = ("en", "pl", "ru")
 EXTRA_ROWS = 2  # empty option/band rows offered for adding more without JavaScript
 
 TYPE_LABELS = {

@@ -12,11 +12,11 @@ from wtforms.validators import DataRequired, ValidationError
 
 from audit import report_runs as jobs
 from audit.admin import bp
-from audit.manager.forms import PeriodForm, period_or_400, presets
-from audit.manager.views import send_pdf
 from audit.storage.db import get_db
 from audit.stores import regions
+from audit.web.downloads import send_pdf
 from audit.web.formatting import current_locale
+from audit.web.period_forms import PeriodForm, period_or_400, presets
 from reports import csv_export, queue, render
 from reports.aggregate import Period
 

@@ -12,9 +12,9 @@ from flask.cli import AppGroup
 
 from audit import report_runs as jobs
 from audit.storage.db import open_db
+from audit.vocabulary import LANGUAGES
 from reports import aggregate, queue, render
 from reports.aggregate import Period, PeriodError
-from reports.i18n import LANGUAGES
 
 report_cli = AppGroup("report", help="PDF audit reports.")
 DAY = click.DateTime(formats=["%Y-%m-%d"])

@@ -4,58 +4,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask
 from sqlite_utils import Database
 
-from audit.storage.db import database_file, now, open_db
+from audit.storage.db import now, open_db
 from criteria.io import CriteriaError, Problem, load_set, set_from_dict, set_to_dict
 from criteria.model import CriteriaSet
 from criteria.problems import N_
+from reports.versions import version_sets
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "criteria" / "builtin"
 # Shown in the admin's language where the problem is shown (audit/criteria_problems.py).
 KEY_TAKEN = N_("a set with the key '%(key)s' already exists")
 
 
-@lru_cache(maxsize=256)
-def _parse(definition: str) -> CriteriaSet:
-    """Parse a stored definition once; a definition string never changes meaning."""
-    return set_from_dict(json.loads(definition))
-
-
-# Parsed sets of versions that can no longer change: only an open draft (never used by a
-# visit) is edited in place (save_version). A submit asked for its version five times, and
-# each time fetched and hashed its ~35 KB definition. The key holds the database file, and the
-# version's creation and publishing times too, so that a database restored under the same
-# name, whose version of that id may differ, is not handed this one's set.
-_IMMUTABLE: dict[tuple, CriteriaSet] = {}
-IMMUTABLE_KEPT = 256
-
-
 def version_set(db: Database, version_id: int) -> CriteriaSet:
-    """The criteria set of one version."""
-    row = db.execute(
-        "SELECT status, frozen, created_at, published_at FROM criteria_versions"
-        " WHERE id = ?", [version_id]
-    ).fetchone()
-    if row is None:
+    """The criteria set of one version (from the one cache of parsed versions); KeyError if none."""
+    found = version_sets(db, {version_id})
+    if version_id not in found:
         raise KeyError(version_id)
-    status, frozen, created_at, published_at = row
-    editable = status == "draft" and not frozen
-    key = (database_file(db), version_id, created_at, published_at)
-    cached = None if editable else _IMMUTABLE.get(key)  # one lookup: threads may clear()
-    if cached is not None:
-        return cached
-    cs = _parse(db.execute("SELECT definition FROM criteria_versions WHERE id = ?",
-                           [version_id]).fetchone()[0])
-    if not editable:
-        if len(_IMMUTABLE) >= IMMUTABLE_KEPT:
-            _IMMUTABLE.clear()
-        _IMMUTABLE[key] = cs
-    return cs
+    return found[version_id]
 
 
 def add_set(db: Database, cs: CriteriaSet, *, builtin: bool = False, user_id: int | None = None,

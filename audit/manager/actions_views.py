@@ -15,10 +15,10 @@ from audit.actions import (
     update_action,
 )
 from audit.manager import bp
-from audit.manager.actions_forms import ActionForm, StatusForm, default_due
 from audit.manager.views import store_for_manager
 from audit.storage.db import get_db
 from audit.stores import stores_for_manager
+from audit.web.action_forms import ActionForm, StatusForm, default_due
 from audit.web.formatting import current_locale
 from audit.web.validation import FieldError, show_on_form
 from reports.actions import STATES, criteria_of_store

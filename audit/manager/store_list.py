@@ -13,13 +13,15 @@ from sqlite_utils import Database
 from audit.stores import managed_store_ids_sql
 from audit.web.formatting import one_decimal, todate
 from reports import aggregate, charts
+from reports.score_tone import score_tone
+from reports.versions import version_sets
 
 TREND_STEP = 0.05  # a change smaller than this (in points) shows as flat
 
 
-def score_class(value: float) -> str:
+def score_class(value: float, pass_mark: float | None) -> str:
     """The colour class of a score (as the score macro in templates/macros.html)."""
-    return "score-good" if value >= 80 else ("score-mid" if value >= 60 else "score-bad")
+    return "score-" + score_tone(value, pass_mark)
 
 
 def trend(change: float, locale: str) -> dict:
@@ -41,6 +43,8 @@ def store_list(db: Database, user_id: int, locale: str) -> list[dict]:
               AND s.archived = 0 ORDER BY s.region, s.code"""  # noqa: S608
     stores = list(db.query(sql, {"user_id": user_id}))
     recent = aggregate.recent_scores(db, [s["id"] for s in stores])
+    pass_marks = {vid: cs.pass_mark for vid, cs in version_sets(
+        db, {s[-1]["version_id"] for s in recent.values() if s}).items()}
     dates: dict[str, str] = {}  # most stores share their last day with others
     for s in stores:
         s["recent"] = recent.get(s["id"], [])
@@ -54,7 +58,8 @@ def store_list(db: Database, user_id: int, locale: str) -> list[dict]:
         s["last"] = {**last, "date": dates[last["day"]], "score_text": None}
         if last["score"] is not None:
             s["last"].update(score_text=one_decimal(last["score"], locale),
-                             score_class=score_class(last["score"]))
+                             score_class=score_class(last["score"],
+                                                         pass_marks.get(last["version_id"])))
         before = s["recent"][-2] if len(s["recent"]) > 1 else None
         if before and last["score"] is not None and before["score"] is not None:
             s["trend"] = trend(last["score"] - before["score"], locale)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
@@ -11,11 +10,12 @@ from flask_login import current_user
 from audit import report_runs as jobs
 from audit.actions import store_actions_page
 from audit.manager import bp
-from audit.manager.forms import PeriodForm, period_or_400, presets
 from audit.manager.store_list import store_list
 from audit.storage.db import get_db
 from audit.stores import managed_store_ids_sql
+from audit.web.downloads import send_pdf
 from audit.web.formatting import current_locale
+from audit.web.period_forms import PeriodForm, period_or_400, presets
 from reports import aggregate, charts, csv_export, render
 
 
@@ -35,15 +35,6 @@ def my_store_ids() -> list[int]:
     """Ids of the stores this manager sees."""
     rows = get_db().query(managed_store_ids_sql(), {"user_id": current_user.id})
     return [r["store_id"] for r in rows]
-
-
-def send_pdf(path: Path, download_name: str) -> Response:
-    """A cached report file as a download (read whole: no file handle left open)."""
-    response = Response(path.read_bytes(), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
-    # Private: the report must not be kept by a shared cache or handed to someone else.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.route("/")

@@ -61,10 +61,8 @@ def _upload_path(filename: str):
 
 @bp.context_processor
 def _warnings() -> dict:
-    """Review templates write a visit's warnings with warning_texts(visit), its length with
-    duration_text(seconds)."""
-    texts = flag_text.WarningTexts(get_db())
-    return {"warning_texts": texts, "duration_text": texts.writer.duration}
+    """Review templates write a visit's warnings with warning_texts(visit)."""
+    return {"warning_texts": flag_text.WarningTexts(get_db())}
 
 
 @bp.route("/")

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
 from criteria.model import Criterion, text
 from criteria.scoring import contact_channel
+from reports.text import duration_text
 
 OPEN = ("scheduled", "in_progress", "returned")
 CONTACT_CHANNEL_LABELS = {
@@ -105,20 +105,8 @@ def visit_inquiries(db: Database, visit: dict, lang: str) -> list[Inquiry]:
 
 
 def elapsed_text(seconds: float | None) -> str:
-    """A time span as people say it: "45 s", "12 min", "23 h 13 min", "2 days", "1 day 4 h"."""
-    if seconds is None:
-        return ""
-    s = max(0, round(seconds))
-    if s < 60:
-        return _("%(s)d s", s=s)
-    if s < 3600:
-        return _("%(m)d min", m=s // 60)
-    if s < 86400:
-        hours, minutes = s // 3600, s % 3600 // 60
-        return _("%(h)d h %(m)d min", h=hours, m=minutes) if minutes else _("%(h)d h", h=hours)
-    days, hours = s // 86400, s % 86400 // 3600
-    shown = ngettext("%(num)d day", "%(num)d days", days)
-    return shown + " " + _("%(h)d h", h=hours) if hours else shown
+    """A time span as the PDFs write it ("3 min 20 s"): reports.text.duration_text."""
+    return duration_text(seconds, _)
 
 
 @dataclass

@@ -11,12 +11,10 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
 
 from audit.storage.db import get_db
+from audit.web.login_form import LoginForm
 from audit.web.ratelimit import note_failed_login
 from audit.web.security import end_session, new_session
 
@@ -83,11 +81,6 @@ def load_user(user_id: str) -> User | None:
     if not rows or not rows[0]["active"]:
         return None
     return User.from_row(rows[0])
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 def authenticate(email: str, password: str) -> User | None:

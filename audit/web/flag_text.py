@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from audit.criteria_sets.versions import version_set
 from audit.visits.flags import Flag, FlagCode
 from criteria.model import CriteriaSet
-from reports.text import seconds_text
+from reports.text import duration_text
 
 
 class Writer:
@@ -67,9 +67,8 @@ class Writer:
         return self.gettext("%(km)s km", km=km)
 
     def duration(self, seconds: float) -> str:
-        """A visit's length to the minute ("24 min", "5 h 10 min"); seconds under a minute."""
-        shown = round(seconds / 60) * 60 if seconds >= 60 else seconds
-        return seconds_text(shown, self.catalogue.gettext)
+        """A time span as every page and PDF writes it (reports.text.duration_text)."""
+        return duration_text(seconds, self.catalogue.gettext)
 
 
 def _no_position(w: Writer, params: dict, cs: CriteriaSet | None) -> str:
@@ -135,8 +134,3 @@ class WarningTexts:
 def flag_text(flag: Flag, cs: CriteriaSet | None = None) -> str:
     """One warning as a sentence in the request's language."""
     return Writer().flag(flag, cs)
-
-
-def duration_text(seconds: float) -> str:
-    """A visit's length in the request's language, to the minute."""
-    return Writer().duration(seconds)

@@ -8,8 +8,13 @@ from functools import lru_cache
 
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+
+from audit.criteria_sets.versions import version_set
+from audit.storage.db import get_db
+from reports.score_tone import score_tone
+from reports.text import duration_text
 
 STATUS_LABELS = {
     "scheduled": _l("Scheduled"),
@@ -61,6 +66,21 @@ def one_decimal(value: float, locale: str, *, signed: bool = False) -> str:
     return (get_minus_sign_symbol(locale) if negative else "") + digits
 
 
+def duration(seconds: float | None) -> str:
+    """A time span in the request's language, written as in the PDFs ("3 min 20 s")."""
+    return duration_text(seconds, gettext)
+
+
+def pass_mark(version_id: int | None) -> float | None:
+    """The pass mark of a criteria version, which colours its scores (None: the default's)."""
+    if version_id is None:
+        return None
+    try:
+        return version_set(get_db(), version_id).pass_mark
+    except KeyError:
+        return None
+
+
 def current_locale() -> str:
     """The language code of this request."""
     return str(get_locale() or "en")
@@ -68,9 +88,11 @@ def current_locale() -> str:
 
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
-    app.jinja_env.filters.update(todate=todate, todatetime=todatetime)
+    app.jinja_env.filters.update(todate=todate, todatetime=todatetime, duration=duration)
     app.jinja_env.globals.update(
         status_label=status_label,
+        score_tone=score_tone,
+        pass_mark=pass_mark,
         current_locale=current_locale,
         format_date=format_date,
         format_datetime=format_datetime,

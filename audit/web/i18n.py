@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import (
     Blueprint,
     Flask,
@@ -19,9 +20,12 @@ from flask_login import current_user
 
 from audit.storage.db import get_db
 from audit.storage.locations import TRANSLATIONS
+from audit.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from audit.web.auth import safe_next
 
-LANGUAGE_NAMES = {"en": "English", "pl": "Polski", "ru": "Русский"}
+# Each language by its own name ("Polski", "Русский"), as Babel's data writes it.
+LANGUAGE_NAMES = {code: Locale.parse(code).get_display_name(code).capitalize()
+                  for code in LANGUAGES}
 CHANNEL_NAMES = {"physical": _l("physical"), "online": _l("online"), "any": _l("any channel")}
 
 babel = Babel()
@@ -29,9 +33,9 @@ bp = Blueprint("i18n", __name__)
 
 
 def available_languages() -> list[str]:
-    """English plus every language with a compiled catalogue."""
+    """The default language plus every other one of LANGUAGES with a compiled catalogue."""
     found = {p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.mo")}
-    return ["en", *sorted(found & set(LANGUAGE_NAMES))]
+    return [DEFAULT_LANGUAGE, *(code for code in LANGUAGES[1:] if code in found)]
 
 
 def select_locale() -> str:

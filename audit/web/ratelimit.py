@@ -15,6 +15,8 @@ from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.exceptions import TooManyRequests
 
+from audit.web.login_form import LoginForm
+
 LOGIN_ENDPOINT = "auth.login"
 EXTENSION = "login_limiter"
 
@@ -49,8 +51,6 @@ def _minutes_left(limiter: Limiter) -> int:
 
 def _too_many(error: TooManyRequests) -> tuple[str, int, dict[str, str]]:
     """429 on the login page, in our layout, saying when to try again."""
-    from audit.web.auth import LoginForm  # auth imports this module; import late to avoid a cycle
-
     minutes = _minutes_left(current_app.extensions[EXTENSION])
     message = ngettext(
         "Too many attempts. Try again in %(num)d minute.",

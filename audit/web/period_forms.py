@@ -1,4 +1,4 @@
-"""Manager forms: the report period (GET parameters start and end)."""
+"""The report period form (GET parameters start and end), shared by the manager and admin pages."""
 
 from __future__ import annotations
 

@@ -1,0 +1,54 @@
+"""A report's period: days from start to end, both included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+class PeriodError(ValueError):
+    """A period that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days from start to end, both included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        """A period must not end before it starts."""
+        if self.start > self.end:
+            raise PeriodError("The start of the period is after its end.")
+
+    @classmethod
+    def parse(cls, start: str, end: str) -> Period:
+        """A period from two YYYY-MM-DD strings; PeriodError with a clear message otherwise."""
+        days = []
+        for name, value in (("from", start), ("to", end)):
+            try:
+                days.append(date.fromisoformat(str(value).strip()))
+            except ValueError:
+                message = f"'{name}' must be a date as YYYY-MM-DD, got {value!r}."
+                raise PeriodError(message) from None
+        return cls(days[0], days[1])
+
+    @property
+    def days(self) -> int:
+        """Number of days in the period."""
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        end = self.start - timedelta(days=1)
+        return Period(end - timedelta(days=self.days - 1), end)
+
+    def months(self, count: int = 12) -> list[str]:
+        """The `count` months ('YYYY-MM') up to and including the month the period ends in."""
+        year, month = self.end.year, self.end.month
+        out = []
+        for _ in range(count):
+            out.append(f"{year:04d}-{month:02d}")
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        return out[::-1]
