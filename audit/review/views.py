@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from audit.criteria_sets.versions import version_set
+from audit.errors import DomainError, Invalid
 from audit.review import bp
 from audit.review.forms import (
     CorrectionForm,
@@ -24,13 +25,13 @@ from audit.review.forms import (
 from audit.storage.db import get_db
 from audit.visits import review as review_flow
 from audit.visits.answers import AnswerError
+from audit.vocabulary import VisitStatus
 from audit.web.formatting import current_locale
-from audit.web.validation import FieldError, show_on_form
+from audit.web.validation import show_on_form
 from reports import aggregate, text
 from reports.render import thumbnail_uri
 
-ALL_STATUSES = ("scheduled", "in_progress", "submitted", "returned", "approved", "published",
-                "cancelled")
+ALL_STATUSES = tuple(VisitStatus)  # a reviewer reads a visit whatever its status
 # The photo route belongs to the photo upload work; link to it once it exists.
 PHOTO_ENDPOINTS = ("photos.photo", "photos.show", "shopper.photo", "review.photo")
 
@@ -91,7 +92,7 @@ def _step(visit_id: int, action, done: str):
         abort(400)
     try:
         action(get_db(), visit_id, current_user.id)
-    except FieldError as err:
+    except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("review.visit", visit_id=visit_id))
     flash(done, "success")
@@ -118,7 +119,7 @@ def return_visit(visit_id: int):
     if form.validate_on_submit():
         try:
             review_flow.return_to_shopper(get_db(), visit_id, current_user.id, form.note.data)
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Visit returned to the shopper."), "success")
@@ -144,10 +145,12 @@ def correct(visit_id: int):
     if form.validate_on_submit():
         try:
             review_flow.correct(get_db(), visit_id, current_user.id, entry_from(form, criterion))
-        except FieldError as err:
+        except AnswerError as err:  # the one answer's refusal, shown at the form's value field
+            refusal = next(iter(err.errors.values()))
+            show_on_form(form, Invalid(refusal.code, refusal.template, field=field_for(criterion),
+                                       **refusal.params))
+        except DomainError as err:
             show_on_form(form, err)
-        except AnswerError as err:
-            show_on_form(form, FieldError(field_for(criterion), next(iter(err.errors.values()))))
         else:
             flash(_("Answer corrected."), "success")
             return redirect(url_for("review.visit", visit_id=visit_id) + f"#a-{key}")

@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from audit.errors import Conflict, DomainError
 from audit.shopper import bp
 from audit.shopper.forms import (
     EndForm,
@@ -54,6 +55,7 @@ from audit.visits.field import (
     visit_for_shopper,
 )
 from audit.visits.photos import delete_photo, store_photo, visit_photos
+from audit.web.errors import http_status, message, messages
 
 
 def _own_visit(visit_id: int) -> dict:
@@ -71,11 +73,13 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def _flow_error(err: FlowError, visit_id: int):
+def _flow_error(err: FlowError | DomainError, visit_id: int):
     """A refused request: JSON for the script, a message on the visit page for a form."""
+    text, status = ((message(err), http_status(err)) if isinstance(err, DomainError)
+                    else (err.message, err.status))
     if _wants_json():
-        return jsonify(error=err.code, message=err.message, details=err.details), err.status
-    flash(err.message, "error")
+        return jsonify(error=err.code, message=text, details=messages(err.details)), status
+    flash(text, "error")
     return redirect(url_for("shopper.visit", visit_id=visit_id))
 
 
@@ -179,7 +183,8 @@ def _save_section(row: dict, sections: list, number: int):
         return _flow_error(err, row["id"])
     if errors:
         context = section_context(get_db(), row, sections, number, request.form)
-        return render_template("shopper/section.html", **{**context, "errors": errors}), 422
+        return render_template("shopper/section.html",
+                               **{**context, "errors": messages(errors)}), 422
     go = request.form.get("go", "next")
     if go == "prev" and number > 1:
         number -= 1
@@ -202,10 +207,10 @@ def _store_posted_photos(row: dict, criteria: list) -> dict[str, str]:
                 store_photo(get_db(), current_app.config["UPLOAD_DIR"], row,
                             criterion_key=c.key, client_id=client_id[:64], stream=upload.stream,
                             keep_gps=current_app.config["KEEP_PHOTO_GPS"])
-            except FlowError as err:
-                if err.status == 409:
+            except DomainError as err:
+                if isinstance(err, Conflict):  # the visit itself refuses: not this photo's fault
                     raise
-                errors[c.key] = err.message
+                errors[c.key] = message(err)
     return errors
 
 
@@ -247,7 +252,7 @@ def draft(visit_id: int):
             errors |= save_draft(db, row, entries, user_id=current_user.id)
     except FlowError as err:
         return _flow_error(err, visit_id)
-    return jsonify(saved=len(entries) - len(errors), errors=errors)
+    return jsonify(saved=len(entries) - len(errors), errors=messages(errors))
 
 
 @bp.route("/visits/<int:visit_id>/submit", methods=["POST"])
@@ -293,7 +298,7 @@ def photo_upload(visit_id: int):
             criterion_key=request.form.get("criterion", ""),
             client_id=request.form.get("client_id", ""), stream=upload.stream,
             keep_gps=current_app.config["KEEP_PHOTO_GPS"])
-    except FlowError as err:
+    except (FlowError, DomainError) as err:
         return _flow_error(err, visit_id)
     body = {"id": photo["id"], "client_id": photo["client_id"], "width": photo["width"],
             "height": photo["height"], "url": url_for("photos.photo", photo_id=photo["id"])}
@@ -309,7 +314,7 @@ def photo_delete(visit_id: int, photo_id: int):
     PhotoDeleteForm().validate()
     try:
         found = delete_photo(get_db(), current_app.config["UPLOAD_DIR"], row, photo_id)
-    except FlowError as err:
+    except (FlowError, DomainError) as err:
         return _flow_error(err, visit_id)
     if not found:
         abort(404)

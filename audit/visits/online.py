@@ -13,20 +13,22 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+# Only for elapsed_text, which the one duration formatter (branch "rules") replaces.
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
+from audit.errors import N_
+from audit.vocabulary import OPEN, Channel, VisitStatus
 from criteria.model import Criterion, text
 from criteria.scoring import contact_channel
 
-OPEN = ("scheduled", "in_progress", "returned")
-CONTACT_CHANNEL_LABELS = {
-    "email": _l("E-mail"), "chat": _l("Chat"), "phone": _l("Phone"),
-    "form": _l("Contact form"), "social": _l("Social media"),
-}
+# Labels the domain gives in English (marked for translation) where a criterion has none; the
+# web layer shows them in the reader's language (audit/web/labels.py step_label).
+DEFAULT_STEPS = (N_("Sent"), N_("Received"))
+VISIT_STARTED = N_("Visit started")
+VISIT_SUBMITTED = N_("Visit submitted")
 
 
 @dataclass
@@ -34,7 +36,7 @@ class Inquiry:
     """One interval criterion of a visit: its two steps and what they add up to."""
 
     criterion: Criterion
-    first: str  # label of the first step ("Question sent")
+    first: str  # label of the first step ("Question sent"; DEFAULT_STEPS when the set has none)
     second: str  # label of the second step ("Answer received")
     sent: datetime | None = None
     received: datetime | None = None
@@ -62,10 +64,10 @@ class Inquiry:
 
 
 def step_labels(c: Criterion, lang: str) -> tuple[str, str]:
-    """The criterion's two step labels in the language (defaults when it has none)."""
+    """The criterion's two step labels in the language (DEFAULT_STEPS, in English, if none)."""
     labels = text(c.steps or {}, lang) if c.steps else None
     if not labels or len(labels) != 2:
-        return _("Sent"), _("Received")
+        return DEFAULT_STEPS
     return labels[0], labels[1]
 
 
@@ -140,7 +142,8 @@ def open_visit_waits(db: Database, visits: list[dict], lang: str,
                      now: datetime) -> dict[int, list[Waiting]]:
     """For each open online visit of the list, what it waits for."""
     return {v["id"]: waiting_for(visit_inquiries(db, v, lang), now) for v in visits
-            if v["channel"] == "online" and v["status"] in ("in_progress", "returned")}
+            if v["channel"] == Channel.ONLINE
+            and v["status"] in (VisitStatus.IN_PROGRESS, VisitStatus.RETURNED)}
 
 
 def is_overdue(visit: dict, today: date) -> bool:
@@ -161,7 +164,7 @@ class Event:
     """One moment of a visit's timeline."""
 
     at: datetime
-    label: str
+    label: str  # a step label, or VISIT_STARTED / VISIT_SUBMITTED
     gap: float | None = None  # seconds since the previous event
     took: float | None = None  # for a second step: seconds since its first step
     inquiry: Inquiry | None = None
@@ -178,7 +181,7 @@ def timeline(visit: dict, items: list[Inquiry], now: datetime) -> list[Event]:
     events: list[Event] = []
     seen: set[tuple[str, datetime]] = set()
     if visit.get("started_at"):
-        events.append(Event(_aware(visit["started_at"]), _("Visit started")))
+        events.append(Event(_aware(visit["started_at"]), VISIT_STARTED))
     for i in items:
         if i.sent is not None and (i.first, i.sent) not in seen:
             seen.add((i.first, i.sent))
@@ -186,7 +189,7 @@ def timeline(visit: dict, items: list[Inquiry], now: datetime) -> list[Event]:
         if i.received is not None:
             events.append(Event(i.received, i.second, took=i.seconds, inquiry=i))
     if visit.get("submitted_at"):
-        events.append(Event(_aware(visit["submitted_at"]), _("Visit submitted")))
+        events.append(Event(_aware(visit["submitted_at"]), VISIT_SUBMITTED))
     events.sort(key=lambda e: e.at.astimezone(UTC))
     for before, event in zip(events, events[1:], strict=False):
         event.gap = (event.at.astimezone(UTC) - before.at.astimezone(UTC)).total_seconds()

@@ -21,8 +21,9 @@ from sqlite_utils import Database
 from audit.criteria_sets.versions import version_set
 from audit.storage.db import now
 from audit.visits.answers import AnswerInput, save_answers
-from audit.visits.online import CONTACT_CHANNEL_LABELS, elapsed_text, timeline, visit_inquiries
+from audit.visits.online import elapsed_text, timeline, visit_inquiries
 from audit.web.formatting import current_locale
+from audit.web.labels import contact_channel_label, step_label  # visit_timeline is a page
 from audit.web.validation import FieldError
 
 MAX_NOTE = 2000
@@ -215,12 +216,12 @@ def visit_timeline(db: Database, visit: dict) -> list[dict]:
     for e in timeline(visit, visit_inquiries(db, visit, lang), datetime.now(UTC)):
         i = e.inquiry
         rows.append({
-            "label": e.label, "pending": e.pending, "no_answer": e.no_answer,
+            "label": step_label(e.label), "pending": e.pending, "no_answer": e.no_answer,
             "at": "" if e.pending else format_datetime(e.at, "short", tzinfo=zone, locale=lang),
             "gap": elapsed_text(e.gap) if e.gap is not None and not e.pending else "",
             "took": elapsed_text(e.took) if e.took is not None else "",
             "question": i.criterion.text.get(lang) or i.criterion.text["en"] if i else "",
-            "channel": str(CONTACT_CHANNEL_LABELS.get(i.channel, "")) if i else "",
+            "channel": contact_channel_label(i.channel) if i else "",
             "note": (i.note or "") if i and e.at == i.sent and not e.pending else "",
         })
     return rows

@@ -17,10 +17,11 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from audit.storage.db import get_db
+from audit.vocabulary import Role
 from audit.web.ratelimit import note_failed_login
 from audit.web.security import end_session, new_session
 
-ROLES = ("admin", "manager", "shopper")
+ROLES = tuple(Role)
 HOME = {"admin": "admin.index", "manager": "manager.index", "shopper": "shopper.index"}
 
 bp = Blueprint("auth", __name__)
