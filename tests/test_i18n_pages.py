@@ -403,6 +403,23 @@ def test_a_refused_answer_in_a_draft_is_explained_in_the_shoppers_language(lang,
     assert response.json["errors"] == {"friendliness": expected}
 
 
+@pytest.mark.parametrize(("lang", "typed", "expected"), [
+    ("pl", "-5", "Czas nie może być ujemny."),
+    ("ru", "-5", "Время не может быть отрицательным."),
+    ("pl", "soon", "Nie można odczytać tej wartości; sprawdź format."),
+    ("ru", "soon", "Не удаётся прочитать значение; проверьте формат."),
+])
+def test_a_refused_correction_is_explained_in_the_reviewers_language(lang, typed, expected, db,
+                                                                     login, people):
+    visit = make_visit(db, make_store(db, "FIX-1"), people["shopper"], status="submitted",
+                       answers={"time_to_approach": 40})
+    speaks(db, people["admin"], lang)
+    reviewer = login("admin")
+    response, _text = refused(reviewer, db, lambda c: c.post(
+        f"/review/visits/{visit}/correct?criterion=time_to_approach", {"number": typed}))
+    assert response.status_code == 400 and error_at(response, "number", expected), response.text
+
+
 @pytest.mark.parametrize(("lang", "expected"), [
     ("pl", "Ten plik nie jest zdjęciem. Wybierz zdjęcie (JPEG, PNG, WebP…)."),
     ("ru", "Этот файл не изображение. Выберите фото (JPEG, PNG, WebP…)."),
