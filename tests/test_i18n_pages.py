@@ -421,6 +421,21 @@ def test_a_refused_correction_is_explained_in_the_reviewers_language(lang, typed
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", "Poprawka odpowiedzi · time_to_approach"),
+    ("ru", "Исправление ответа · time_to_approach"),
+])
+def test_the_visit_log_names_what_happened_in_the_reviewers_language(lang, expected, db, login,
+                                                                     people):
+    visit = make_visit(db, make_store(db, "LOG-1"), people["shopper"], status="submitted",
+                       answers={"time_to_approach": 40})
+    speaks(db, people["admin"], lang)
+    reviewer = login("admin")
+    assert reviewer.post(f"/review/visits/{visit}/correct?criterion=time_to_approach",
+                         {"number": "30"}).status_code == 302
+    assert expected in page(reviewer, f"/review/visits/{visit}")
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
     ("pl", "Ten plik nie jest zdjęciem. Wybierz zdjęcie (JPEG, PNG, WebP…)."),
     ("ru", "Этот файл не изображение. Выберите фото (JPEG, PNG, WebP…)."),
 ])

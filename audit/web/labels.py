@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from audit.visits.online import step_labels
 from audit.vocabulary import ActionStatus, Channel, Role, VisitStatus
@@ -37,6 +38,20 @@ CONTACT_CHANNEL = {
     "email": _l("E-mail"), "chat": _l("Chat"), "phone": _l("Phone"),
     "form": _l("Contact form"), "social": _l("Social media"),
 }
+# A line of a visit's log (visit_log.action), as a reviewer reads it.
+VISIT_LOG_ACTION = {
+    "start": lazy_pgettext("visit log", "Started"),
+    "submit": lazy_pgettext("visit log", "Submitted"),
+    "approve": lazy_pgettext("visit log", "Approved"),
+    "return": lazy_pgettext("visit log", "Returned for correction"),
+    "publish": lazy_pgettext("visit log", "Published"),
+    "cancel": lazy_pgettext("visit log", "Cancelled"),
+    "reschedule": lazy_pgettext("visit log", "Rescheduled"),
+    "correct": lazy_pgettext("visit log", "Answer corrected"),
+}
+# A line of an action's history (action_log.change).
+ACTION_CHANGE = {"create": _l("Created"), "edit": _l("Changed"), "done": _l("Marked done"),
+                 "dropped": _l("Dropped"), "reopen": _l("Reopened")}
 # Words the domain returns in English (marked with N_ there) when a criterion has none of its own.
 DEFAULT_WORDS = {"Sent": _l("Sent"), "Received": _l("Received"),
                  "Visit started": _l("Visit started"), "Visit submitted": _l("Visit submitted")}
@@ -64,6 +79,16 @@ def role_label(role: str) -> str:
 def action_status_word(status: str) -> str:
     """An action's stored state in words."""
     return str(ACTION_STATUS.get(status, status))
+
+
+def visit_log_label(action: str) -> str:
+    """What a line of a visit's log records, in words."""
+    return str(VISIT_LOG_ACTION.get(action, action))
+
+
+def action_change_label(change: str) -> str:
+    """What a line of an action's history records, in words."""
+    return str(ACTION_CHANGE.get(change, change))
 
 
 def contact_channel_label(channel: str | None) -> str:
@@ -100,4 +125,5 @@ def init_app(app: Flask) -> None:
     """Make the labels available to every template."""
     app.jinja_env.globals.update(
         status_label=status_label, channel_word=channel_word, role_label=role_label,
-        action_status_word=action_status_word, contact_channel_label=contact_channel_label)
+        action_status_word=action_status_word, contact_channel_label=contact_channel_label,
+        visit_log_label=visit_log_label, action_change_label=action_change_label)
