@@ -43,6 +43,15 @@ def test_every_contact_channel_has_one_label_in_code_order():
     assert tuple(CONTACT_CHANNEL) == CONTACT_CHANNELS
 
 
+def test_every_english_default_the_online_steps_give_has_its_translated_word():
+    from audit.visits import online
+    from audit.web.labels import DEFAULT_WORDS
+
+    defaults = {*online.DEFAULT_STEPS, online.VISIT_STARTED, online.VISIT_SUBMITTED}
+    assert set(DEFAULT_WORDS) == defaults
+    assert {str(word) for word in DEFAULT_WORDS.values()} == defaults  # msgid = the English
+
+
 def test_a_refusal_reads_in_english_without_any_app():
     err = Invalid("too_long", N_("Keep it under %(n)d characters."), field="note", n=1000)
     assert err.english == str(err) == "Keep it under 1000 characters."
