@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         formatting,
         health,
         i18n,
+        labels,
         navigation,
         photo_views,
         ratelimit,
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     navigation.init_app(app)
     formatting.init_app(app)
+    labels.init_app(app)
     health.init_app(app)
     admin.init_app(app)
     shopper.init_app(app)

@@ -1,7 +1,7 @@
 """Action plans: a store's corrective actions, created and changed with every change logged.
 
-Each writing function is one transaction; a refused request raises FieldError and writes
-nothing. Whether the next visit confirmed an action is computed, never stored (the rule is in
+Each writing function is one transaction; a refused request raises audit.errors.Invalid and
+writes nothing. Whether the next visit confirmed an action is computed, never stored (the rule is in
 reports/actions.py), so it cannot go stale when a visit is published or corrected.
 """
 
@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from sqlite_utils import Database
 
+from audit.errors import N_, Invalid
 from audit.storage.db import now
-from audit.web.validation import FieldError
+from audit.vocabulary import ActionStatus
 from reports.actions import criteria_of_store, store_actions, weak_points, with_outcomes
 from reports.aggregate import Period
 
@@ -23,7 +23,9 @@ MAX_TEXT = 500
 MAX_OWNER = 100
 MAX_NOTE = 1000
 # status -> the statuses it may change to
-MOVES = {"open": ("done", "dropped"), "done": ("open",), "dropped": ("open",)}
+MOVES = {ActionStatus.OPEN: (ActionStatus.DONE, ActionStatus.DROPPED),
+         ActionStatus.DONE: (ActionStatus.OPEN,), ActionStatus.DROPPED: (ActionStatus.OPEN,)}
+TOO_LONG = N_("Keep it under %(n)d characters.")
 
 
 @dataclass
@@ -38,24 +40,25 @@ class ActionInput:
 
 def _clean(data: ActionInput, valid_keys: dict[str, str], today: date,
            old_due: str | None = None) -> dict:
-    """The columns to store; FieldError at the first field that is refused."""
+    """The columns to store; Invalid at the first field that is refused."""
     text = (data.text or "").strip()
     if not text:
-        raise FieldError("text", _("Say what will be done."))
+        raise Invalid("text_missing", N_("Say what will be done."), field="text")
     if len(text) > MAX_TEXT:
-        raise FieldError("text", _("Keep it under %(n)d characters.", n=MAX_TEXT))
+        raise Invalid("too_long", TOO_LONG, field="text", n=MAX_TEXT)
     owner = (data.owner or "").strip() or None
     if owner and len(owner) > MAX_OWNER:
-        raise FieldError("owner", _("Keep it under %(n)d characters.", n=MAX_OWNER))
+        raise Invalid("too_long", TOO_LONG, field="owner", n=MAX_OWNER)
     if data.due_date is None:
-        raise FieldError("due_date", _("Give a due date."))
+        raise Invalid("due_date_missing", N_("Give a due date."), field="due_date")
     # An unchanged due date may have passed since; a new one must not be in the past.
     if data.due_date < today and data.due_date.isoformat() != old_due:
-        raise FieldError("due_date", _("The due date is in the past: choose today or later."))
+        raise Invalid("due_date_past", N_("The due date is in the past: choose today or later."),
+                      field="due_date")
     key = (data.criterion_key or "").strip() or None
     if key is not None and key not in valid_keys:
-        raise FieldError("criterion_key",
-                         _("This store's checklist has no criterion “%(key)s”.", key=key))
+        raise Invalid("unknown_criterion", N_("This store's checklist has no criterion “%(key)s”."),
+                      field="criterion_key", key=key)
     return {"text": text, "owner": owner, "due_date": data.due_date.isoformat(),
             "criterion_key": key}
 
@@ -100,11 +103,12 @@ def set_status(db: Database, action: dict, status: str, note: str | None, *,
                user_id: int) -> None:
     """Mark done (starts verification), drop, or reopen; the note is kept and logged."""
     if status not in MOVES.get(action["status"], ()):
-        raise FieldError("status", _("This action cannot change from %(old)s to %(new)s.",
-                                     old=status_word(action["status"]), new=status_word(status)))
+        # Invalid (422) as before: the request names a move that does not exist from here.
+        raise Invalid("action_move", N_("This action cannot change from %(old)s to %(new)s."),
+                      field="status", old=_state(action["status"]), new=_state(status))
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE:
-        raise FieldError("note", _("Keep it under %(n)d characters.", n=MAX_NOTE))
+        raise Invalid("too_long", TOO_LONG, field="note", n=MAX_NOTE)
     stamp = now()
     change = {"status": status, "status_note": note,
               # Only visits started after this moment can confirm the action.
@@ -115,9 +119,12 @@ def set_status(db: Database, action: dict, status: str, note: str | None, *,
              {"status": action["status"]}, {"status": status}, note)
 
 
-def status_word(status: str) -> str:
-    """An action status in the user's language."""
-    return {"open": _("open"), "done": _("done"), "dropped": _("dropped")}.get(status, status)
+def _state(status: str) -> ActionStatus | str:
+    """A status as the vocabulary value the web layer shows in words (unknown ones as they are)."""
+    try:
+        return ActionStatus(status)
+    except ValueError:
+        return status
 
 
 def action_history(db: Database, action_id: int) -> list[dict]:

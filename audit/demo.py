@@ -7,13 +7,9 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-import click
-from flask import current_app
-from flask.cli import with_appcontext
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import current_version_id, freeze, load_builtin_sets, version_set
-from audit.storage.db import open_db
 from audit.users import create_user
 from audit.visits.history import (
     add_finished_visit,
@@ -378,46 +374,3 @@ def logins() -> str:
     lines = ["Demo logins (e-mail / password):"]
     lines += [f"  {role:8} {email:34} {PASSWORDS[email]}" for email, _n, role in PEOPLE]
     return "\n".join(lines)
-
-
-@click.command("demo")
-@with_appcontext
-@click.option("--force", is_flag=True, help="Delete existing users, stores and visits first.")
-@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when data exists.")
-@click.option("--seed", default=1, show_default=True, help="Random seed, for the same data again.")
-@click.option("--months", default=6, show_default=True, help="Months of published visits.")
-@click.option("--stores", type=click.IntRange(min=1), default=None,
-              help="Generate this many stores instead of the ten demo stores (benchmarks).")
-@click.option("--visits", type=click.IntRange(min=0), default=None,
-              help="With --stores: published visits in all, one a month per store.")
-def demo_command(force: bool, if_empty: bool, seed: int, months: int, stores: int | None,
-                 visits: int | None) -> None:
-    """Fill an empty database with demo users, stores and visits.
-
-    Example: flask --app app demo --seed 1
-    At scale (benchmarks): flask --app app demo --stores 1000 --visits 100000 --seed 1
-    """
-    if (stores is None) != (visits is None):
-        raise click.UsageError("--stores and --visits go together.")
-    db = open_db(current_app.config["DATABASE"])
-    try:
-        if not is_empty(db):
-            if if_empty:
-                click.echo("The database already has data; demo data not added.")
-                if db["users"].count_where("email = ?", [PEOPLE[0][0]]):
-                    click.echo(logins())
-                return
-            if not force:
-                raise click.ClickException(
-                    "The database is not empty. Use --force to replace its users, stores "
-                    "and visits with demo data."
-                )
-            clear(db)
-        options = DemoOptions(seed=seed, months=months, stores=stores, visits=visits)
-        counts = (generate_scaled(db, options) if stores is not None
-                  else generate(db, options))
-    finally:
-        db.close()
-    click.echo(f"Demo data: {counts['users']} users, {counts['stores']} stores, "
-               f"{counts['visits']} visits.")
-    click.echo(logins())

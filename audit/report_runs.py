@@ -20,10 +20,11 @@ import os
 import threading
 import time
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from flask import Flask
 from huey import Huey
 from sqlite_utils import Database
 
@@ -50,18 +51,18 @@ class Folders:
     uploads: str | None
 
     @classmethod
-    def of(cls, app: Flask) -> Folders:
-        """The app's folders."""
-        return cls(app.config["REPORT_DIR"], app.config["UPLOAD_DIR"])
+    def of(cls, config: Mapping[str, Any]) -> Folders:
+        """The folders of an app's config."""
+        return cls(config["REPORT_DIR"], config["UPLOAD_DIR"])
 
 
-def queue_for(app: Flask) -> Huey:
+def queue_for(config: Mapping[str, Any]) -> Huey:
     """The app's render queue: the environment's, immediate when testing (QUEUE_IMMEDIATE)."""
-    overrides = {"immediate": bool(app.config.get("QUEUE_IMMEDIATE", app.testing))}
+    overrides = {"immediate": bool(config.get("QUEUE_IMMEDIATE", config.get("TESTING", False)))}
     for key, field in (("REDIS_URL", "redis_url"), ("QUEUE_FILE", "queue_file"),
                        ("RENDER_LOST_AFTER", "lost_after")):
-        if key in app.config:
-            overrides[field] = app.config[key]
+        if key in config:
+            overrides[field] = config[key]
     settings = queue.Settings.from_env(**overrides)
     with _hueys_lock:
         if settings not in _hueys:
@@ -303,16 +304,16 @@ def drive(db: Database, huey: Huey, job_id: int, folders: Folders, on_step=None)
             time.sleep(STEP_SECONDS if status == "running" else 2.0)
 
 
-def ensure_driver(app: Flask, db: Database, job_id: int) -> None:
+def ensure_driver(config: Mapping[str, Any], db: Database, job_id: int) -> None:
     """Make sure something drives the job: in immediate mode right now, else a thread."""
-    huey = queue_for(app)
+    huey = queue_for(config)
     if huey.immediate:
-        drive(db, huey, job_id, Folders.of(app))
+        drive(db, huey, job_id, Folders.of(config))
         return
     if not take_lease(db, job_id):
         return
     thread = threading.Thread(target=_drive_in_thread, name=f"report-job-{job_id}",
-                              args=(app.config["DATABASE"], huey, job_id, Folders.of(app)),
+                              args=(config["DATABASE"], huey, job_id, Folders.of(config)),
                               daemon=True)
     thread.start()
 
@@ -390,22 +391,22 @@ def zip_reports(db: Database, job_id: int, report_dir: str | Path) -> bytes:
 # ---------------------------------------------------------------- one report for a manager
 
 
-def store_report(app: Flask, db: Database, store_id: int, period: Period, lang: str,
+def store_report(config: Mapping[str, Any], db: Database, store_id: int, period: Period, lang: str,
                  user_id: int, seen_job: int | None = None) -> tuple[Path | None, dict | None]:
     """The cached report's path, or None and the job preparing it (started if need be).
 
     seen_job is the job the person's page was waiting for: when it failed, its reason is shown
     instead of starting again on every refresh; a page without it starts a new try.
     """
-    folders = Folders.of(app)
+    folders = Folders.of(config)
     path = render.store_cache_path(db, store_id, period, lang, report_dir=folders.reports)
     if path.exists():
         return path, None
     job_id = _open_single_job(db, store_id, period, lang, seen_job)
     if job_id is None:
-        job_id = start(db, queue_for(app), [store_id], period, lang, user_id=user_id,
+        job_id = start(db, queue_for(config), [store_id], period, lang, user_id=user_id,
                        kind="store_report")
-    ensure_driver(app, db, job_id)
+    ensure_driver(config, db, job_id)
     if path.exists():
         return path, None
     return None, progress(db, job_id)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask_babel import gettext as _
 from sqlite_utils import Database
 
+from audit.errors import N_, Invalid
 from audit.storage.db import now
-from audit.web.validation import FieldError
 
 STORE_FIELDS = ("code", "name", "channel", "address", "url", "region", "latitude", "longitude")
 
@@ -19,7 +18,7 @@ def save_store(
     fields: dict,
     manager_ids: list[int] | None = None,
 ) -> int:
-    """Create (store_id None) or update a store and its managers; a taken code is a FieldError."""
+    """Create (store_id None) or update a store and its managers; a taken code is Invalid."""
     row = {k: fields.get(k) for k in STORE_FIELDS}
     row["code"] = (row["code"] or "").strip().upper()
     try:
@@ -33,7 +32,8 @@ def save_store(
                 for user_id in manager_ids:
                     db["store_managers"].insert({"store_id": store_id, "user_id": user_id})
     except sqlite3.IntegrityError as exc:
-        raise FieldError("code", _("Another store already uses this code.")) from exc
+        raise Invalid("code_taken", N_("Another store already uses this code."),
+                      field="code") from exc
     return store_id
 
 

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask_babel import gettext as _
 from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
+from audit.errors import N_, Invalid
 from audit.storage.db import now
-from audit.web.validation import FieldError
+from audit.vocabulary import Role
 
 MIN_PASSWORD = 10
+
+
+def _email_taken() -> Invalid:
+    """The refusal of an e-mail another account has."""
+    return Invalid("email_taken", N_("A user with this e-mail already exists."), field="email")
 
 
 def check_password(password: str, email: str) -> None:
     """Refuse short passwords and passwords that are the e-mail."""
     if len(password) < MIN_PASSWORD:
-        raise FieldError("password", _("Use at least %(n)d characters.", n=MIN_PASSWORD))
+        raise Invalid("password_short", N_("Use at least %(n)d characters."), field="password",
+                      n=MIN_PASSWORD)
     if password.strip().lower() in {email.strip().lower(), email.split("@")[0].lower()}:
-        raise FieldError("password", _("The password must not be your e-mail."))
+        raise Invalid("password_is_email", N_("The password must not be your e-mail."),
+                      field="password")
 
 
 def create_user(
@@ -32,14 +39,14 @@ def create_user(
     is_reviewer: bool = False,
     language: str | None = None,
 ) -> int:
-    """Create an account; a taken e-mail raises FieldError('email')."""
+    """Create an account; a taken e-mail raises Invalid('email_taken')."""
     check_password(password, email)
     row = {
         "email": email.strip(),
         "name": name.strip(),
         "role": role,
         "password_hash": generate_password_hash(password),
-        "is_reviewer": int(is_reviewer and role == "admin"),
+        "is_reviewer": int(is_reviewer and role == Role.ADMIN),
         "active": 1,
         "language": language,
         "created_at": now(),
@@ -48,7 +55,7 @@ def create_user(
         with db.atomic():
             return db["users"].insert(row).last_pk
     except sqlite3.IntegrityError as exc:
-        raise FieldError("email", _("A user with this e-mail already exists.")) from exc
+        raise _email_taken() from exc
 
 
 def update_user(
@@ -58,7 +65,7 @@ def update_user(
     changes = {k: v for k, v in fields.items() if v is not None}
     if "is_reviewer" in changes or "role" in changes:
         role = changes.get("role") or db["users"].get(user_id)["role"]
-        changes["is_reviewer"] = int(bool(changes.get("is_reviewer")) and role == "admin")
+        changes["is_reviewer"] = int(bool(changes.get("is_reviewer")) and role == Role.ADMIN)
     if "active" in changes:
         changes["active"] = int(bool(changes["active"]))
     if password:
@@ -69,7 +76,7 @@ def update_user(
         with db.atomic():
             db["users"].update(user_id, changes)
     except sqlite3.IntegrityError as exc:
-        raise FieldError("email", _("A user with this e-mail already exists.")) from exc
+        raise _email_taken() from exc
 
 
 def list_users(db: Database) -> list[dict]:

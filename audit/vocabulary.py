@@ -50,3 +50,11 @@ LANGUAGES = ("en", "pl", "ru")
 DEFAULT_LANGUAGE = LANGUAGES[0]
 
 MAX_NOTE = 2000  # characters of a reviewer's note or comment
+
+
+class ActionStatus(StrEnum):
+    """A corrective action's state as stored; whether a visit confirmed it is computed."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"

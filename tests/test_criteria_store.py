@@ -4,6 +4,7 @@ import pytest
 from conftest import make_store, make_visit
 
 from audit.criteria_sets import versions as store
+from audit.errors import Conflict, Invalid
 from audit.visits.scores import compute
 from criteria.io import CriteriaError, load_set, set_to_dict
 
@@ -70,14 +71,14 @@ def test_an_open_draft_is_edited_in_place(db):
 def test_a_second_draft_of_the_same_set_is_refused(db):
     v1 = store.current_version_id(db, KEY)
     draft = store.edit_version(db, v1, _rename_first_question)
-    with pytest.raises(store.DraftConflict) as caught:
+    with pytest.raises(Conflict) as caught:
         store.edit_version(db, v1, lambda d: _rename_first_question(d, "Other"))
-    assert caught.value.draft_id == draft
+    assert caught.value.code == "draft_open" and caught.value.details["draft_id"] == draft
     assert "Other" not in _definition(db, draft)
 
 
 def test_publish_refuses_a_published_version(db):
-    with pytest.raises(ValueError, match="only a draft"):
+    with pytest.raises(Conflict, match="Only a draft"):
         store.publish_version(db, store.current_version_id(db, KEY))
 
 
@@ -98,7 +99,7 @@ def test_the_set_key_cannot_change(db):
     v1 = store.current_version_id(db, KEY)
     data = store.version_dict(db, v1)
     data["key"] = "other-key"
-    with pytest.raises(ValueError, match="cannot change"):
+    with pytest.raises(Invalid, match="cannot change"):
         store.save_dict(db, v1, data)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import random
 from datetime import UTC, date, datetime
 
@@ -328,3 +329,140 @@ def test_summary_pdf_counts_visits_with_the_languages_plural_forms(lang, count, 
         published(db, store_id, shopper, f"2026-10-{i + 1:02d}", i)
     path = render.summary_pdf(db, PERIOD, lang, report_dir=app.config["REPORT_DIR"])
     assert PUBLISHED_VISITS[lang][count] in pdf_text(path)
+
+
+# ---------------------------------------------------------------- refusals of the domain modules
+# Domain modules raise audit.errors kinds with English templates; the page shows them in the
+# reader's language, and a refused request writes nothing.
+
+
+def refused(client, db, post) -> tuple[object, str]:
+    """POST through `post(client)`; the response and its text, after checking nothing changed."""
+    before = table_dump(db)
+    response = post(client)
+    assert changed_tables(before, table_dump(db)) == []
+    return response, html.unescape(response.text)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", ["Minimalna liczba znaków: 10.", "Użytkownik z tym adresem e-mail już istnieje."]),
+    ("ru", ["Минимум символов: 10.", "Пользователь с таким адресом эл. почты уже существует."]),
+])
+def test_a_refused_user_is_explained_in_the_admins_language(lang, expected, db, login, people):
+    speaks(db, people["admin"], lang)
+    admin = login("admin")
+    short = {"name": "Jan", "email": "jan@example.com", "role": "shopper", "password": "short"}
+    taken = {**short, "email": "SHOPPER@example.com", "password": "long-enough-pass"}
+    for form, message in zip((short, taken), expected, strict=True):
+        response, text = refused(admin, db, lambda c, f=form: c.post("/admin/users/new", f))
+        assert response.status_code == 422 and message in text
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", "Ten kod ma już inny sklep."), ("ru", "Этот код уже использует другой магазин.")])
+def test_a_taken_store_code_is_refused_in_the_admins_language(lang, expected, db, login, people):
+    make_store(db, "TAKEN-1")
+    speaks(db, people["admin"], lang)
+    admin = login("admin")
+    form = {"code": "taken-1", "name": "Copy", "channel": "physical", "address": "Main St 2",
+            "region": "North"}
+    response, text = refused(admin, db, lambda c: c.post("/admin/stores/new", form))
+    assert response.status_code == 422 and expected in text
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", "Tego działania nie można zmienić ze stanu „otwarte” na „otwarte”."),
+    ("ru", "Это действие нельзя перевести из состояния «открыто» в «открыто»."),
+])
+def test_a_refused_action_move_names_both_states_in_the_managers_language(lang, expected, db,
+                                                                         login, people):
+    store_id = make_store(db, "ACT-9")
+    db["store_managers"].insert({"store_id": store_id, "user_id": people["manager"]})
+    speaks(db, people["manager"], lang)
+    manager = login("manager")
+    due = date.today().replace(year=date.today().year + 1).isoformat()
+    assert manager.post(f"/manager/stores/{store_id}/actions/new",
+                        {"criterion_key": "", "text": "Tidy up", "owner": "",
+                         "due_date": due}).status_code == 302
+    response, text = refused(manager, db,
+                             lambda c: c.post("/manager/actions/1/status", {"status": "open"}))
+    assert response.status_code == 422 and expected in text
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", "Wybierz jedną z odpowiedzi."), ("ru", "Выберите один из вариантов ответа.")])
+def test_a_refused_answer_in_a_draft_is_explained_in_the_shoppers_language(lang, expected, db,
+                                                                          login, people):
+    visit = make_visit(db, make_store(db, "ANS-1"), people["shopper"], status="in_progress")
+    speaks(db, people["shopper"], lang)
+    shopper = login("shopper")
+    response, _text = refused(shopper, db, lambda c: c.http.post(
+        f"/shopper/visits/{visit}/draft", json={"fields": {"a-friendliness": "9"}},
+        headers={"X-CSRFToken": c.token(), "Accept": "application/json"}))
+    assert response.status_code == 200
+    assert response.json["errors"] == {"friendliness": expected}
+
+
+@pytest.mark.parametrize(("lang", "typed", "expected"), [
+    ("pl", "-5", "Czas nie może być ujemny."),
+    ("ru", "-5", "Время не может быть отрицательным."),
+    ("pl", "soon", "Nie można odczytać tej wartości; sprawdź format."),
+    ("ru", "soon", "Не удаётся прочитать значение; проверьте формат."),
+])
+def test_a_refused_correction_is_explained_in_the_reviewers_language(lang, typed, expected, db,
+                                                                     login, people):
+    visit = make_visit(db, make_store(db, "FIX-1"), people["shopper"], status="submitted",
+                       answers={"time_to_approach": 40})
+    speaks(db, people["admin"], lang)
+    reviewer = login("admin")
+    response, _text = refused(reviewer, db, lambda c: c.post(
+        f"/review/visits/{visit}/correct?criterion=time_to_approach", {"number": typed}))
+    assert response.status_code == 400 and error_at(response, "number", expected), response.text
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", "Poprawka odpowiedzi · time_to_approach"),
+    ("ru", "Исправление ответа · time_to_approach"),
+])
+def test_the_visit_log_names_what_happened_in_the_reviewers_language(lang, expected, db, login,
+                                                                     people):
+    visit = make_visit(db, make_store(db, "LOG-1"), people["shopper"], status="submitted",
+                       answers={"time_to_approach": 40})
+    speaks(db, people["admin"], lang)
+    reviewer = login("admin")
+    assert reviewer.post(f"/review/visits/{visit}/correct?criterion=time_to_approach",
+                         {"number": "30"}).status_code == 302
+    assert expected in page(reviewer, f"/review/visits/{visit}")
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", "Ten plik nie jest zdjęciem. Wybierz zdjęcie (JPEG, PNG, WebP…)."),
+    ("ru", "Этот файл не изображение. Выберите фото (JPEG, PNG, WebP…)."),
+])
+def test_a_refused_photo_is_explained_in_the_shoppers_language(lang, expected, db, login, people):
+    visit = make_visit(db, make_store(db, "PIC-1"), people["shopper"], status="in_progress")
+    speaks(db, people["shopper"], lang)
+    shopper = login("shopper")
+    response, _text = refused(shopper, db, lambda c: c.http.post(
+        f"/shopper/visits/{visit}/photos",
+        data={"file": (io.BytesIO(b"not a picture"), "p.jpg"), "client_id": "phone-photo-0001",
+              "criterion": "price_tag_photo"},
+        headers={"X-CSRFToken": c.token(), "Accept": "application/json"},
+        content_type="multipart/form-data"))
+    assert response.status_code == 400
+    assert (response.json["error"], response.json["message"]) == ("not_an_image", expected)
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("pl", ("Wysłano", "Otrzymano", "Opublikowana", "stacjonarny", "Czat")),
+    ("ru", ("Отправлено", "Получено", "Опубликован", "розничный", "Чат")),
+])
+def test_words_the_domain_gives_as_codes_are_shown_in_the_readers_language(lang, expected, app):
+    from audit.web import labels
+    from criteria.model import Criterion
+
+    interval = Criterion(key="reply", type="interval", text={"en": "Reply"})
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        shown = (*labels.shown_step_labels(interval, lang), labels.status_label("published"),
+                 labels.channel_word("physical"), labels.contact_channel_label("chat"))
+    assert shown == expected

@@ -65,10 +65,10 @@ def test_admin_run_renders_every_store_and_offers_one_zip(login, chain, db):
 
 
 def test_run_for_a_period_without_visits_gives_every_store_the_no_visits_report(app, chain, db):
-    huey = jobs.queue_for(app)
+    huey = jobs.queue_for(app.config)
     job_id = jobs.start(db, huey, jobs.stores_for_run(db), Period.parse("2020-01-01",
                         "2020-01-31"), "en", user_id=None)
-    assert jobs.drive(db, huey, job_id, jobs.Folders.of(app)) == "done"
+    assert jobs.drive(db, huey, job_id, jobs.Folders.of(app.config)) == "done"
     files = jobs.report_files(db, job_id, app.config["REPORT_DIR"])
     assert len(files) == 3 and jobs.progress(db, job_id)["failed"] == 0
     for _name, path in files:
@@ -161,10 +161,10 @@ def work(huey, count=1) -> None:
 def test_a_cancelled_run_stops_enqueuing(app, db, chain, filequeue, monkeypatch):
     monkeypatch.setattr(jobs, "WINDOW", 2)
     job_id = jobs.start(db, filequeue, jobs.stores_for_run(db), PERIOD, "en", user_id=None)
-    jobs.advance(db, filequeue, job_id, jobs.Folders.of(app))
+    jobs.advance(db, filequeue, job_id, jobs.Folders.of(app.config))
     assert filequeue.storage.queue_size() == 2
     jobs.cancel(db, filequeue, job_id)
-    assert jobs.advance(db, filequeue, job_id, jobs.Folders.of(app)) == "cancelled"
+    assert jobs.advance(db, filequeue, job_id, jobs.Folders.of(app.config)) == "cancelled"
     assert filequeue.storage.queue_size() == 2  # nothing more was enqueued
     work(filequeue, 2)  # the revoked renders are skipped by the worker
     for (task_id,) in db.execute("SELECT task_id FROM job_items WHERE task_id IS NOT NULL"):
@@ -177,7 +177,7 @@ def test_a_cancelled_run_stops_enqueuing(app, db, chain, filequeue, monkeypatch)
 def test_a_render_whose_worker_died_is_enqueued_again_and_stored_once(app, db, chain,
                                                                       filequeue):
     job_id = jobs.start(db, filequeue, [chain["A-1"]], PERIOD, "en", user_id=None)
-    folders = jobs.Folders.of(app)
+    folders = jobs.Folders.of(app.config)
     jobs.advance(db, filequeue, job_id, folders)
     dead = filequeue.dequeue()  # a worker took it ...
     lock = render_jobs.lock_name(chain["A-1"], PERIOD, "en")
@@ -194,7 +194,7 @@ def test_a_render_whose_worker_died_is_enqueued_again_and_stored_once(app, db, c
 
 def test_a_render_lost_three_times_fails_with_the_reason(app, db, chain, filequeue):
     job_id = jobs.start(db, filequeue, [chain["A-2"]], PERIOD, "en", user_id=None)
-    folders = jobs.Folders.of(app)
+    folders = jobs.Folders.of(app.config)
     for _ in range(jobs.MAX_ATTEMPTS):
         jobs.advance(db, filequeue, job_id, folders)
         dead = filequeue.dequeue()
@@ -288,7 +288,7 @@ def test_manager_download_not_cached_shows_preparing_then_delivers(app, login, p
     # A render in this thread holds the GIL; with 0.5 s its heartbeat thread looked lost.
     app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=filequeue.settings.queue_file,
                       RENDER_LOST_AFTER=10)
-    huey = jobs.queue_for(app)
+    huey = jobs.queue_for(app.config)
     client = login("manager")
     url = f"/manager/stores/{store_id}/report.pdf?start=2026-09-01&end=2026-11-30"
     page = client.get(url)

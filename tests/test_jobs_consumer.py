@@ -76,7 +76,7 @@ def sqlite_queue(app, tmp_path):
     app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=queue_file,
                       RENDER_LOST_AFTER=float(FAST["AUDIT_RENDER_LOST_AFTER"]))
     proc = start_worker(tmp_path / "worker", {"AUDIT_QUEUE_FILE": queue_file})
-    yield jobs.queue_for(app), proc
+    yield jobs.queue_for(app.config), proc
     stop_worker(proc)
 
 
@@ -84,7 +84,7 @@ def drive(app, db, huey, job_id: int, timeout: float = 240) -> str:
     """Drive the run in the foreground like the CLI, with a time limit."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        status = jobs.advance(db, huey, job_id, jobs.Folders.of(app))
+        status = jobs.advance(db, huey, job_id, jobs.Folders.of(app.config))
         if status in ("done", "cancelled"):
             return status
         time.sleep(0.2)
@@ -109,7 +109,7 @@ def test_a_worker_killed_mid_render_is_retried_and_the_report_appears_once(
     huey, proc = sqlite_queue
     store_id = stores_with_visits(db, 2, "K")[1]
     job_id = jobs.start(db, huey, [store_id], PERIOD, "en", user_id=None)
-    jobs.advance(db, huey, job_id, jobs.Folders.of(app))
+    jobs.advance(db, huey, job_id, jobs.Folders.of(app.config))
     task_id = db.execute("SELECT task_id FROM job_items").fetchone()[0]
     deadline = time.time() + 60
     while queue.last_beat(huey, task_id) is None and time.time() < deadline:

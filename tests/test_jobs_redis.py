@@ -105,7 +105,7 @@ def redis_run(app, tmp_path):
     # Both consumers are up before a test begins: a slow start is not a test of anything.
     wait_until("both consumers reading the queue", lambda: consumers_waiting(server.url, 2),
                folders)
-    yield jobs.queue_for(app), server, folders
+    yield jobs.queue_for(app.config), server, folders
     for w in workers:
         stop_worker(w)
     server.stop()
@@ -146,16 +146,16 @@ def test_redis_lost_mid_run_shows_stalled_and_resumes_when_back(app, db, redis_r
     huey, server, folders = redis_run
     ids = stores_with_visits(db, 6, "R")
     job_id = jobs.start(db, huey, ids, PERIOD, "en", user_id=None)
-    jobs.advance(db, huey, job_id, jobs.Folders.of(app))
+    jobs.advance(db, huey, job_id, jobs.Folders.of(app.config))
     tasks = [r[0] for r in db.execute("SELECT task_id FROM job_items WHERE status = 'queued'")]
     assert len(tasks) == 6
     wait_until("a render started", lambda: any(queue.last_beat(huey, t) for t in tasks), folders)
     server.stop()  # mid-run: renders queued and running
-    assert jobs.advance(db, huey, job_id, jobs.Folders.of(app)) == "stalled"
+    assert jobs.advance(db, huey, job_id, jobs.Folders.of(app.config)) == "stalled"
     progress = jobs.progress(db, job_id)
     assert progress["status"] == "stalled" and server.url in progress["message"]
     assert "AUDIT_REDIS_URL" in progress["message"]
-    assert jobs.advance(db, huey, job_id, jobs.Folders.of(app)) == "stalled"  # not done
+    assert jobs.advance(db, huey, job_id, jobs.Folders.of(app.config)) == "stalled"  # not done
     server.start()  # empty: the queued renders are gone and are enqueued again
     try:
         assert drive(app, db, huey, job_id) == "done"
@@ -185,7 +185,7 @@ def test_a_worker_started_while_redis_is_down_waits_and_renders_when_it_is_back(
                    [folder])
         app.config.update(QUEUE_IMMEDIATE=False, REDIS_URL=server.url,
                           RENDER_LOST_AFTER=float(FAST["AUDIT_RENDER_LOST_AFTER"]))
-        huey = jobs.queue_for(app)
+        huey = jobs.queue_for(app.config)
         ids = stores_with_visits(db, 2, "D")
         job_id = jobs.start(db, huey, ids, PERIOD, "en", user_id=None)
         assert drive(app, db, huey, job_id) == "done", worker_logs([folder])

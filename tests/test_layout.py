@@ -18,8 +18,8 @@ The rules:
   importing its own modules (a blueprint's init_app loading its views, which take `bp` from
   the package) is registration, not an arrow: Python has loaded the package before any of
   its modules anyway.
-- Domain modules import no Flask, Flask-Babel, Flask-Login or WTForms (KNOWN_FLASK_IMPORTS are
-  today's offenders, being removed on other branches; the list may only shrink).
+- Domain modules (visits, criteria sets, stores, users, actions, report runs, demo, errors,
+  vocabulary) import no Flask, Flask-Babel, Flask-Login or WTForms, and nothing of audit.web.
 """
 
 from __future__ import annotations
@@ -39,23 +39,7 @@ FLASK = ("flask", "flask_babel", "flask_login", "flask_wtf", "flask_limiter", "w
 BLUEPRINTS = ("audit.admin", "audit.shopper", "audit.review", "audit.manager", "audit.api")
 REPORT_MAY_IMPORT = ("criteria", "reports", "audit.storage", "audit.vocabulary", "audit.errors")
 DOMAIN = ("audit.visits", "audit.criteria_sets", "audit.stores", "audit.users", "audit.actions",
-          "audit.report_runs", "audit.errors", "audit.vocabulary")
-
-# (module, what it imports) of the domain that still import Flask, written down on 3 Dec 2026.
-# Other branches are taking these out: remove each entry when its import is gone (the last
-# test here says which ones are). A new entry is a step backwards.
-KNOWN_FLASK_IMPORTS = {
-    ("audit.actions", "flask_babel"),
-    ("audit.criteria_sets.versions", "flask"),
-    ("audit.report_runs", "flask"),
-    ("audit.stores", "flask_babel"),
-    ("audit.users", "flask_babel"),
-    ("audit.visits.answers", "flask_babel"),
-    ("audit.visits.online", "flask_babel"),
-    ("audit.visits.photos", "flask_babel"),
-    ("audit.visits.review", "flask"),
-}
-
+          "audit.report_runs", "audit.demo", "audit.errors", "audit.vocabulary")
 
 @dataclass(frozen=True)
 class Import:
@@ -202,18 +186,10 @@ def test_no_import_cycles_between_modules(arrows):
     assert cycles(edges) == []
 
 
-def test_domain_modules_import_no_new_flask(arrows):
-    offenders = {(a.module, a.target.split(".")[0]) for a in arrows
-                 if within(a.module, *DOMAIN) and within(a.target, *FLASK)}
-    print("Domain modules still importing Flask:", sorted(offenders & KNOWN_FLASK_IMPORTS))
-    assert sorted(offenders - KNOWN_FLASK_IMPORTS) == []
-
-
-def test_known_flask_imports_are_all_still_there(arrows):
-    """When another branch removes one of them, its entry goes too: the list only shrinks."""
-    offenders = {(a.module, a.target.split(".")[0]) for a in arrows
-                 if within(a.module, *DOMAIN) and within(a.target, *FLASK)}
-    assert sorted(KNOWN_FLASK_IMPORTS - offenders) == [], "remove these from KNOWN_FLASK_IMPORTS"
+def test_domain_modules_import_no_flask_and_no_web_layer(arrows):
+    """Domain functions take plain values and raise audit.errors; words are the web's business."""
+    assert sorted(f"{a.module} imports {a.target}" for a in arrows
+                  if within(a.module, *DOMAIN) and within(a.target, *FLASK, "audit.web")) == []
 
 
 def loaded_after_import(module: str) -> list[str]:

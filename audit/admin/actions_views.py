@@ -8,10 +8,11 @@ from flask_login import current_user
 
 from audit.actions import actions_overview, create_action
 from audit.admin import bp
+from audit.errors import DomainError
 from audit.storage.db import get_db
 from audit.web.action_forms import ActionForm, default_due
 from audit.web.formatting import current_locale
-from audit.web.validation import FieldError, show_on_form
+from audit.web.validation import show_on_form
 from reports.actions import criteria_of_store
 
 
@@ -30,7 +31,7 @@ def store_actions(store_id: int):
         try:
             create_action(db, store, form.action_input(), user_id=current_user.id,
                           lang=current_locale())
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Action saved."), "success")

@@ -18,6 +18,7 @@ from wtforms.validators import AnyOf, DataRequired, Length
 
 from audit.vocabulary import LANGUAGES
 from audit.web.criteria_problems import problem_message
+from audit.web.labels import CHANNEL_TITLE
 from criteria.io import CRITERION_FIELDS, KEY_PATTERN, Problem
 from criteria.model import ANSWER_TYPES, CHANNELS, KNOCKOUT_SCOPES, UNITS
 
@@ -29,7 +30,7 @@ TYPE_LABELS = {
     "text": _l("Text (not scored)"), "photo": _l("Photo (not scored)"),
     "interval": _l("Interval between two moments"),
 }
-CHANNEL_LABELS = {"physical": _l("Physical shop"), "online": _l("Online shop"), "any": _l("Any")}
+CHANNEL_LABELS = {**CHANNEL_TITLE, "any": _l("Any")}  # a set or criterion may be for any channel
 
 
 class ActionForm(FlaskForm):

@@ -13,8 +13,10 @@ from flask_login import current_user
 from audit.admin import bp
 from audit.admin import criteria_forms as forms
 from audit.criteria_sets import versions as store
+from audit.errors import Conflict
 from audit.storage.db import get_db
 from audit.web.criteria_problems import problem_message, problem_text
+from audit.web.errors import message
 from criteria.diff import diff_sets
 from criteria.io import CriteriaError, Problem, dump_set, load_set, set_to_dict
 from criteria.model import text
@@ -44,10 +46,9 @@ def _save(version: dict, data: dict) -> Response:
     """Save a changed set dict (CriteriaError propagates) and go back to the editor."""
     try:
         saved = store.save_dict(get_db(), version["id"], data, user_id=current_user.id)
-    except store.DraftConflict as err:
-        flash(_("Version %(n)s is already a draft: make your change there.", n=err.number),
-              "error")
-        return redirect(url_for("admin.criteria_edit", version_id=err.draft_id))
+    except Conflict as err:  # the set has an open draft: the change belongs there
+        flash(message(err), "error")
+        return redirect(url_for("admin.criteria_edit", version_id=err.details["draft_id"]))
     if saved != version["id"]:
         number = store.get_version(get_db(), saved)["number"]
         flash(_("Version %(old)s stays as it was; your change is in a new draft, version "

@@ -24,15 +24,12 @@ from wtforms.validators import (
     Regexp,
 )
 
-ROLE_CHOICES = [
-    SelectChoice("shopper", _l("Shopper")),
-    SelectChoice("manager", _l("Manager")),
-    SelectChoice("admin", _l("Admin")),
-]
-CHANNEL_CHOICES = [
-    SelectChoice("physical", _l("Physical shop")),
-    SelectChoice("online", _l("Online shop")),
-]
+from audit.vocabulary import Channel, Role
+from audit.web.labels import CHANNEL_TITLE, ROLE
+
+ROLE_CHOICES = [SelectChoice(role.value, ROLE[role])
+                for role in (Role.SHOPPER, Role.MANAGER, Role.ADMIN)]
+CHANNEL_CHOICES = [SelectChoice(channel.value, CHANNEL_TITLE[channel]) for channel in Channel]
 
 
 class UserForm(FlaskForm):

@@ -87,14 +87,14 @@ def report_run_start():
     region = form.region.data or None
     db = get_db()
     try:
-        job_id = jobs.start(db, jobs.queue_for(current_app),
+        job_id = jobs.start(db, jobs.queue_for(current_app.config),
                             jobs.stores_for_run(db, region),
                             Period(form.start.data, form.end.data), current_locale(),
                             user_id=current_user.id, region=region)
     except queue.QueueUnavailable as err:
         flash(str(err), "error")
         return _page(form, 503)
-    jobs.ensure_driver(current_app, db, job_id)
+    jobs.ensure_driver(current_app.config, db, job_id)
     return redirect(url_for("admin.report_run", job_id=job_id))
 
 
@@ -102,7 +102,7 @@ def report_run_start():
 def report_run(job_id: int):
     """A run's progress; refreshes itself until it ends, then offers the ZIP and the failures."""
     job_or_404(job_id)
-    jobs.ensure_driver(current_app, get_db(), job_id)  # taken over if its driver is gone
+    jobs.ensure_driver(current_app.config, get_db(), job_id)  # taken over if its driver is gone
     return render_template("admin/reports_run.html", job=jobs.progress(get_db(), job_id))
 
 
@@ -110,7 +110,7 @@ def report_run(job_id: int):
 def report_run_cancel(job_id: int):
     """Stop a run: nothing more is enqueued."""
     job_or_404(job_id)
-    jobs.cancel(get_db(), jobs.queue_for(current_app), job_id)
+    jobs.cancel(get_db(), jobs.queue_for(current_app.config), job_id)
     flash(_("The run was cancelled."), "success")
     return redirect(url_for("admin.report_run", job_id=job_id))
 
@@ -121,7 +121,7 @@ def report_run_retry(job_id: int):
     job_or_404(job_id)
     count = jobs.retry_failed(get_db(), job_id)
     flash(_("%(n)s failed reports are rendered again.", n=count), "success")
-    jobs.ensure_driver(current_app, get_db(), job_id)
+    jobs.ensure_driver(current_app.config, get_db(), job_id)
     return redirect(url_for("admin.report_run", job_id=job_id))
 
 

@@ -7,9 +7,10 @@ from wtforms import SelectChoice
 
 from audit.admin import bp
 from audit.admin.forms import StoreForm
+from audit.errors import DomainError
 from audit.storage.db import get_db
 from audit.stores import STORE_FIELDS, list_stores, save_store, set_archived, store_managers
-from audit.web.validation import FieldError, form_status, show_on_form
+from audit.web.validation import form_status, show_on_form
 
 
 @bp.route("/stores")
@@ -50,7 +51,7 @@ def store_edit(store_id: int | None = None):
     if form.validate_on_submit():
         try:
             store_id = save_store(get_db(), store_id, _fields(form), form.managers.data)
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Store %(code)s saved.", code=form.code.data.upper()), "success")

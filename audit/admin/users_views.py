@@ -6,10 +6,12 @@ from wtforms import SelectChoice
 
 from audit.admin import bp
 from audit.admin.forms import UserForm
+from audit.errors import N_, DomainError, Invalid
 from audit.storage.db import get_db
 from audit.stores import manager_regions, regions, set_manager_regions
 from audit.users import create_user, get_user, list_users, update_user
-from audit.web.validation import FieldError, form_status, show_on_form
+from audit.vocabulary import Role, VisitStatus
+from audit.web.validation import form_status, show_on_form
 
 
 @bp.route("/")
@@ -19,8 +21,9 @@ def index():
     counts = {
         "stores": db["stores"].count_where("archived = 0"),
         "users": db["users"].count_where("active = 1"),
-        "submitted": db["visits"].count_where("status = 'submitted'"),
-        "scheduled": db["visits"].count_where("status IN ('scheduled', 'in_progress')"),
+        "submitted": db["visits"].count_where("status = ?", [VisitStatus.SUBMITTED]),
+        "scheduled": db["visits"].count_where(
+            "status IN (?, ?)", [VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS]),
     }
     return render_template("admin/index.html", counts=counts)
 
@@ -54,7 +57,7 @@ def user_new():
     if form.validate_on_submit():
         try:
             user_id = _save_new_user(form)
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("User %(email)s created.", email=form.email.data), "success")
@@ -65,7 +68,8 @@ def user_new():
 def _save_new_user(form: UserForm) -> int:
     """Create the user and their regions in one transaction."""
     if not form.password.data:
-        raise FieldError("password", _("Set a password for the new user."))
+        raise Invalid("password_missing", N_("Set a password for the new user."),
+                      field="password")
     db = get_db()
     with db.atomic():
         user_id = create_user(
@@ -76,7 +80,7 @@ def _save_new_user(form: UserForm) -> int:
             password=form.password.data,
             is_reviewer=form.is_reviewer.data,
         )
-        if form.role.data == "manager":
+        if form.role.data == Role.MANAGER:
             set_manager_regions(db, user_id, form.regions.data)
     return user_id
 
@@ -89,7 +93,7 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         try:
             _save_user(user_id, form)
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Saved."), "success")
@@ -111,4 +115,5 @@ def _save_user(user_id: int, form: UserForm) -> None:
             active=form.active.data,
             password=form.password.data or None,
         )
-        set_manager_regions(db, user_id, form.regions.data if form.role.data == "manager" else [])
+        manages = form.role.data == Role.MANAGER
+        set_manager_regions(db, user_id, form.regions.data if manages else [])

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from audit.errors import DomainError
 from audit.storage.db import open_db, upgrade
 from audit.users import create_user
-from audit.web.errors import message
+from audit.vocabulary import Role
 
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="User accounts.")
@@ -30,7 +30,7 @@ def db_upgrade() -> None:
 @users_cli.command("create")
 @click.option("--email", required=True, help="Login e-mail.")
 @click.option("--name", default=None, help="Display name (default: the e-mail's local part).")
-@click.option("--role", type=click.Choice(["admin", "manager", "shopper"]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--reviewer", is_flag=True, help="Admins only: may review and publish visits.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email: str, name: str | None, role: str, reviewer: bool, password_stdin: bool):
@@ -49,7 +49,7 @@ def users_create(email: str, name: str | None, role: str, reviewer: bool, passwo
             password=password, is_reviewer=reviewer,
         )
     except DomainError as err:
-        raise click.ClickException(f"{err.field}: {message(err)}") from err
+        raise click.ClickException(f"{err.field}: {err.english}") from err
     finally:
         db.close()
     click.echo(f"Created {role} {email} (id {user_id}).")
@@ -59,8 +59,8 @@ def init_app(app: Flask) -> None:
     """Register every CLI group."""
     from audit.cli.backup import backup_command, restore_command
     from audit.cli.criteria import criteria_cli
+    from audit.cli.demo import demo_command
     from audit.cli.reports import report_cli
-    from audit.demo import demo_command
 
     app.cli.add_command(criteria_cli)
     app.cli.add_command(report_cli)

@@ -84,7 +84,7 @@ def report_all(start: datetime, end: datetime, out_dir: str, lang: str,
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     db = open_db(current_app.config["DATABASE"])
-    huey = jobs.queue_for(current_app)
+    huey = jobs.queue_for(current_app.config)
     try:
         try:
             job_id = jobs.start(db, huey, jobs.stores_for_run(db, region), period, lang,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
-from flask import Flask
 from sqlite_utils import Database
 
+from audit.errors import Conflict, Invalid
 from audit.storage.db import now, open_db
 from criteria.io import CriteriaError, Problem, load_set, set_from_dict, set_to_dict
 from criteria.model import CriteriaSet
@@ -105,13 +106,13 @@ def load_builtin_sets(db: Database) -> list[str]:
 # ---------------------------------------------------------------- the admin's work on sets
 
 
-class DraftConflict(ValueError):
-    """An edit of a published version while the set already has an open draft (nothing written)."""
+def _draft_open(draft_id: int, number: int) -> Conflict:
+    """An edit of a published version while the set already has an open draft (nothing written).
 
-    def __init__(self, draft_id: int, number: int):
-        super().__init__(f"version {number} is already an open draft")
-        self.draft_id = draft_id
-        self.number = number
+    details["draft_id"] is the draft to make the change in.
+    """
+    return Conflict("draft_open", N_("Version %(n)s is already a draft: make your change there."),
+                    details={"draft_id": draft_id}, n=number)
 
 
 def _dumps(cs: CriteriaSet) -> str:
@@ -204,15 +205,16 @@ def save_version(db: Database, version_id: int, cs: CriteriaSet, *,
 
     An open draft is changed in place. Anything else (a published version, or one frozen because
     a visit uses it) is left exactly as it is and the edit becomes a new draft, so visits made
-    against it keep their definition and scores. Raises DraftConflict when the set already has an
-    open draft (one draft at a time), and ValueError when the key differs from the set's.
+    against it keep their definition and scores. Raises Conflict("draft_open") when the set
+    already has an open draft (one draft at a time), and Invalid when the key differs.
     """
     with db.atomic():
         row = get_version(db, version_id)
         if row is None:
             raise KeyError(version_id)
         if cs.key != row["set_key"]:
-            raise ValueError(f"the set key cannot change (it is '{row['set_key']}')")
+            raise Invalid("key_changed", N_("the set key cannot change (it is '%(key)s')"),
+                          field="key", key=row["set_key"])
         if row["status"] == "draft" and not row["frozen"]:
             db.execute("UPDATE criteria_versions SET definition = ? WHERE id = ?",
                        [_dumps(cs), version_id])
@@ -220,7 +222,7 @@ def save_version(db: Database, version_id: int, cs: CriteriaSet, *,
             return version_id
         draft = open_draft(db, row["set_id"])
         if draft is not None:
-            raise DraftConflict(draft, get_version(db, draft)["number"])
+            raise _draft_open(draft, get_version(db, draft)["number"])
         return add_version(db, row["set_id"], cs, user_id=user_id)
 
 
@@ -235,7 +237,7 @@ def publish_version(db: Database, version_id: int) -> None:
     with db.atomic():
         row = get_version(db, version_id)
         if row is None or row["status"] != "draft":
-            raise ValueError("only a draft can be published")
+            raise Conflict("not_a_draft", N_("Only a draft can be published."))
         db.execute(
             "UPDATE criteria_versions SET status = 'published', published_at = ? WHERE id = ?",
             [now(), version_id],
@@ -412,7 +414,13 @@ def put_details(raw: dict) -> Change:
     return change
 
 
-def init_app(app: Flask) -> None:
+class _App(Protocol):
+    """What init_app needs of the Flask app: its config (this module imports no Flask)."""
+
+    config: dict[str, Any]
+
+
+def init_app(app: _App) -> None:
     """Load the built-in sets on first start."""
     db = open_db(app.config["DATABASE"])
     try:

@@ -14,13 +14,14 @@ from audit.actions import (
     set_status,
     update_action,
 )
+from audit.errors import DomainError
 from audit.manager import bp
 from audit.manager.views import store_for_manager
 from audit.storage.db import get_db
 from audit.stores import stores_for_manager
 from audit.web.action_forms import ActionForm, StatusForm, default_due
 from audit.web.formatting import current_locale
-from audit.web.validation import FieldError, show_on_form
+from audit.web.validation import show_on_form
 from reports.actions import STATES, criteria_of_store
 
 LIST_FILTERS = ("current", *STATES, "all")
@@ -62,7 +63,7 @@ def action_new(store_id: int):
         try:
             create_action(db, store, form.action_input(), user_id=current_user.id,
                           lang=current_locale())
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Action saved."), "success")
@@ -82,7 +83,7 @@ def action(action_id: int):
         try:
             update_action(db, row, form.action_input(), user_id=current_user.id,
                           lang=current_locale())
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Action saved."), "success")
@@ -109,7 +110,7 @@ def action_status(action_id: int):
     if form.validate_on_submit():
         try:
             set_status(get_db(), row, form.status.data, form.note.data, user_id=current_user.id)
-        except FieldError as err:
+        except DomainError as err:
             show_on_form(form, err)
         else:
             flash(_("Action updated."), "success")

@@ -71,7 +71,7 @@ def store_report(store_id: int):
     form = PeriodForm(request.args)
     period = period_or_400(form)
     # Rendered by a worker: until it is cached, a page that refreshes itself (audit/jobs.py).
-    path, job = jobs.store_report(current_app, get_db(), store_id, period, form.lang.data,
+    path, job = jobs.store_report(current_app.config, get_db(), store_id, period, form.lang.data,
                                   current_user.id, request.args.get("job", type=int))
     if path is None:
         return render_template("manager/preparing.html", store=store, job=job, period=period)

@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from audit.errors import N_, Invalid
 from audit.visits.answers import MAX_COMMENT, AnswerInput
 from audit.visits.review import MAX_NOTE
-from audit.web.validation import FieldError
 from criteria.model import Criterion, text
 from criteria.scoring import NA
 
@@ -90,7 +90,7 @@ def _number(raw: str, integer: bool) -> float | int:
 
 
 def entry_from(form: CorrectionForm, c: Criterion) -> AnswerInput:
-    """The AnswerInput the form describes; FieldError for a value that cannot be read."""
+    """The AnswerInput the form describes; Invalid at its field for a value that cannot be read."""
     comment = (form.comment.data or "").strip() or None
     if form.na.data:
         return AnswerInput(c.key, NA, comment)
@@ -108,7 +108,8 @@ def entry_from(form: CorrectionForm, c: Criterion) -> AnswerInput:
         else:
             value = (form.text.data or "").strip() or None
     except ValueError:
-        raise FieldError(kind, _("This value cannot be read; check the format.")) from None
+        raise Invalid("unreadable", N_("This value cannot be read; check the format."),
+                      field=kind) from None
     return AnswerInput(c.key, value, comment)
 
 

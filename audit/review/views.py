@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from audit.criteria_sets.versions import version_set
-from audit.errors import DomainError
+from audit.errors import DomainError, Invalid
 from audit.review import bp
 from audit.review.forms import (
     CorrectionForm,
@@ -22,27 +22,30 @@ from audit.review.forms import (
     fill,
     prepare,
 )
+from audit.review.timeline import visit_timeline
 from audit.storage.db import get_db
 from audit.visits import review as review_flow
 from audit.visits.answers import AnswerError
+from audit.vocabulary import VisitStatus
 from audit.web import flag_text
 from audit.web.errors import message
 from audit.web.formatting import current_locale
-from audit.web.validation import FieldError, show_on_form
+from audit.web.validation import show_on_form
 from reports import aggregate, text
 from reports.render import thumbnail_uri
 
-ALL_STATUSES = ("scheduled", "in_progress", "submitted", "returned", "approved", "published",
-                "cancelled")
+ALL_STATUSES = tuple(VisitStatus)  # a reviewer reads a visit whatever its status
 # The photo route belongs to the photo upload work; link to it once it exists.
 PHOTO_ENDPOINTS = ("photos.photo", "photos.show", "shopper.photo", "review.photo")
 
 
 def visit_or_404(visit_id: int) -> dict:
     """The visit with what a reviewer needs, or 404."""
-    visit = review_flow.visit_for_review(get_db(), visit_id)
+    db = get_db()
+    visit = review_flow.visit_for_review(db, visit_id)
     if visit is None:
         abort(404)
+    visit["timeline"] = visit_timeline(db, visit) if visit["channel"] == "online" else []
     return visit
 
 
@@ -152,10 +155,12 @@ def correct(visit_id: int):
     if form.validate_on_submit():
         try:
             review_flow.correct(get_db(), visit_id, current_user.id, entry_from(form, criterion))
+        except AnswerError as err:  # the one answer's refusal, shown at the form's value field
+            refusal = next(iter(err.errors.values()))
+            show_on_form(form, Invalid(refusal.code, refusal.template, field=field_for(criterion),
+                                       **refusal.params))
         except DomainError as err:
             show_on_form(form, err)
-        except AnswerError as err:
-            show_on_form(form, FieldError(field_for(criterion), next(iter(err.errors.values()))))
         else:
             flash(_("Answer corrected."), "success")
             return redirect(url_for("review.visit", visit_id=visit_id) + f"#a-{key}")

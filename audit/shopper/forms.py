@@ -24,6 +24,7 @@ from wtforms.validators import URL, Length, NumberRange, Optional
 from audit.visits.answers import KEEP, MAX_COMMENT, AnswerInput
 from audit.visits.online import step_labels
 from audit.web.formatting import current_locale
+from audit.web.labels import shown_step_labels
 from criteria.model import Criterion
 from criteria.scoring import CONTACT_CHANNELS, MAX_TEXT, NA, contact_channel
 
@@ -155,7 +156,7 @@ def inquiry_channel(c: Criterion) -> str | None:
 def _interval_value(c: Criterion, fields: Mapping[str, str], zone) -> dict | None:
     """An interval answer with its channel and question; ValueError says which step is wrong."""
     get = lambda name: (fields.get(name) or "").strip()  # noqa: E731
-    first, second = step_labels(c, current_locale())
+    first, second = shown_step_labels(c, current_locale())
     try:
         start = _local_time(get(f"a-{c.key}-from"), zone)
         end = _local_time(get(f"a-{c.key}-to"), zone)
@@ -201,7 +202,7 @@ def _same_steps(criteria: list[Criterion], entries: list[AnswerInput]) -> dict[s
         label = step_labels(c, "en")[0]
         at = datetime.fromisoformat(e.value["from"])
         if label not in seen:
-            seen[label] = (e.value["from"], step_labels(c, current_locale())[0])
+            seen[label] = (e.value["from"], shown_step_labels(c, current_locale())[0])
             continue
         if datetime.fromisoformat(seen[label][0]) != at:
             errors[c.key] = _("“%(step)s” is already recorded at %(time)s for another "

@@ -23,9 +23,7 @@ from audit.shopper.forms import (
 )
 from audit.visits.field import missing_criteria, score_preview
 from audit.visits.online import (
-    CONTACT_CHANNEL_LABELS,
     Inquiry,
-    elapsed_text,
     inquiries,
     is_overdue,
     local_today,
@@ -35,7 +33,8 @@ from audit.visits.online import (
 )
 from audit.visits.photos import visit_photos
 from audit.vocabulary import OPEN, VisitStatus
-from audit.web.formatting import current_locale, one_decimal, status_label
+from audit.web.formatting import current_locale, duration, one_decimal, status_label
+from audit.web.labels import contact_channel_choices, shown_step_labels, step_label
 from criteria.model import Criterion, text
 
 
@@ -95,14 +94,15 @@ def visit_steps(db: Database, visit: dict, where: dict[str, int]) -> list[dict]:
     out = []
     for i in visit_inquiries(db, visit, current_locale()):
         if i.received is not None:
-            state = _("%(second)s after %(t)s", second=i.second, t=elapsed_text(i.seconds))
+            state = _("%(second)s after %(t)s", second=step_label(i.second),
+                      t=duration(i.seconds))
         elif i.no_answer(now):
             state = _("No answer: the deadline has passed.")
         elif i.sent is not None:
-            state = _("Waiting for: %(second)s (%(first)s %(t)s ago)", second=i.second,
-                      first=i.first.lower(), t=elapsed_text(i.waited(now)))
+            state = _("Waiting for: %(second)s (%(first)s %(t)s ago)", second=step_label(i.second),
+                      first=step_label(i.first).lower(), t=duration(i.waited(now)))
         else:
-            state = _("Not started: %(first)s", first=i.first)
+            state = _("Not started: %(first)s", first=step_label(i.first))
         out.append({"inquiry": i, "state": state, "number": where.get(i.criterion.key, 1),
                     "waiting": i.sent is not None and i.received is None,
                     "no_answer": i.no_answer(now)})
@@ -149,10 +149,11 @@ def my_visits_context(db: Database, shopper_id: int, page: int = 1) -> dict:
     return {"todo": todo, "sent": sent, "page": page, "older": older,
             "overdue": {v["id"] for v in visits if is_overdue(v, today)},
             "waits": {vid: [_("Waiting for: %(second)s (%(first)s %(t)s ago)",
-                              second=w.inquiry.second, first=w.inquiry.first.lower(),
-                              t=elapsed_text(w.since)) if not w.no_answer else
+                              second=step_label(w.inquiry.second),
+                              first=step_label(w.inquiry.first).lower(),
+                              t=duration(w.since)) if not w.no_answer else
                             _("No answer to “%(first)s”: the deadline has passed.",
-                              first=w.inquiry.first) for w in ws]
+                              first=step_label(w.inquiry.first)) for w in ws]
                       for vid, ws in waits.items()}}
 
 
@@ -197,21 +198,21 @@ def _typed_time(raw: str | None, zone) -> datetime | None:
 def interval_view(c: Criterion, values: dict, zone_name: str) -> dict:
     """An interval's labels, channel choices and the time between its steps, as shown."""
     lang = current_locale()
-    first, second = step_labels(c, lang)
+    first, second = shown_step_labels(c, lang)
     zone = client_zone(values, zone_name)
     item = Inquiry(c, first, second, _typed_time(values.get(f"a-{c.key}-from"), zone),
                    _typed_time(values.get(f"a-{c.key}-to"), zone))
     now = datetime.now(UTC)
     shown, no_answer = "", False
     if item.seconds is not None and item.seconds >= 0:
-        shown = _("Time between: %(t)s", t=elapsed_text(item.seconds))
+        shown = _("Time between: %(t)s", t=duration(item.seconds))
     elif item.no_answer(now):
         shown, no_answer = _("No answer: the deadline has passed."), True
     elif item.waited(now) is not None and item.waited(now) >= 0:
-        shown = _("Waiting for %(t)s", t=elapsed_text(item.waited(now)))
+        shown = _("Waiting for %(t)s", t=duration(item.waited(now)))
     return {"first": first, "second": second, "first_key": step_labels(c, "en")[0],
             "channel": inquiry_channel(c), "shown": shown, "no_answer": no_answer,
-            "channels": [(key, str(label)) for key, label in CONTACT_CHANNEL_LABELS.items()]}
+            "channels": contact_channel_choices()}
 
 
 def waiting_steps(db: Database, visit: dict, where: dict[str, int]) -> list[dict]:
@@ -285,7 +286,7 @@ def shown_answer(c: Criterion, row: dict | None, lang: str) -> str:
         item = visit_inquiry(c, value)
         if item.seconds is None:
             return _("No answer")
-        return elapsed_text(item.seconds)
+        return duration(item.seconds)
     return str(value)
 
 

@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from audit.errors import N_, DomainError, Invalid
+from audit.errors import N_, Conflict, DomainError, Invalid
 from audit.shopper import bp
 from audit.shopper.forms import (
     EndForm,
@@ -48,7 +48,6 @@ from audit.shopper.pages import (
 )
 from audit.storage.db import get_db, synced_later
 from audit.visits.field import (
-    FlowError,  # photos.py's refusals until they are audit.errors kinds too
     StartInfo,
     end_visit,
     save_draft,
@@ -57,7 +56,7 @@ from audit.visits.field import (
     visit_for_shopper,
 )
 from audit.visits.photos import delete_photo, store_photo
-from audit.web.errors import http_status, message
+from audit.web.errors import http_status, message, messages
 from audit.web.formatting import current_locale, todatetime
 
 
@@ -76,17 +75,6 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-# Requests the phone's script should never make (no valid id, no file): 400, not 422.
-MALFORMED = ("bad_uuid", "bad_client_id", "no_file")
-
-
-def _status(err: DomainError) -> int:
-    """The HTTP status of a refusal (photos.py's FlowError still carries its own)."""
-    if isinstance(err, FlowError):
-        return err.status
-    return 400 if err.code in MALFORMED else http_status(err)
-
-
 def _text(err: DomainError) -> str:
     """The refusal in the reader's language; a time in it in their format and zone."""
     at = err.params.get("at")
@@ -100,7 +88,8 @@ def _flow_error(err: DomainError, visit_id: int):
     """A refused request: JSON for the script, a message on the visit page for a form."""
     text = _text(err)
     if _wants_json():
-        return jsonify(error=err.code, message=text, details=err.details), _status(err)
+        return jsonify(error=err.code, message=text, details=messages(err.details)), \
+            http_status(err)
     flash(text, "error")
     return redirect(url_for("shopper.visit", visit_id=visit_id))
 
@@ -188,7 +177,8 @@ def _save_section(row: dict, sections: list, number: int):
         return _flow_error(err, row["id"])
     if errors:
         context = section_context(get_db(), row, sections, number, request.form)
-        return render_template("shopper/section.html", **{**context, "errors": errors}), 422
+        return render_template("shopper/section.html",
+                               **{**context, "errors": messages(errors)}), 422
     go = request.form.get("go", "next")
     if go == "prev" and number > 1:
         number -= 1
@@ -212,7 +202,7 @@ def _store_posted_photos(row: dict, criteria: list) -> dict[str, str]:
                             criterion_key=c.key, client_id=client_id[:64], stream=upload.stream,
                             keep_gps=current_app.config["KEEP_PHOTO_GPS"])
             except DomainError as err:
-                if _status(err) == 409:
+                if isinstance(err, Conflict):  # the visit itself refuses: not this photo's fault
                     raise
                 errors[c.key] = _text(err)
     return errors
@@ -256,7 +246,7 @@ def draft(visit_id: int):
             errors |= save_draft(db, row, entries, user_id=current_user.id)
     except DomainError as err:
         return _flow_error(err, visit_id)
-    return jsonify(saved=len(entries) - len(errors), errors=errors)
+    return jsonify(saved=len(entries) - len(errors), errors=messages(errors))
 
 
 @bp.route("/visits/<int:visit_id>/submit", methods=["POST"])

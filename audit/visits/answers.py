@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
+from audit.errors import N_, Invalid
 from audit.storage.db import now
 from audit.visits.scores import rescore
 from criteria.model import CriteriaSet
@@ -27,56 +27,64 @@ class AnswerInput:
     comment: object = KEEP
 
 
-class AnswerError(ValueError):
-    """Some answers were refused; `errors` maps criterion key to a message. Nothing was written."""
+class AnswerError(Invalid):
+    """Some answers were refused; `errors` maps criterion key to its refusal. Nothing was written.
 
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+    Its `details` are those refusals too, so the web layer shows each in the reader's language.
+    """
+
+    def __init__(self, errors: dict[str, Invalid]):
+        super().__init__("invalid", N_("Some answers need correcting."), details=errors)
         self.errors = errors
 
 
+# The refusal of a value its criterion does not take, by answer type (rating, choice: the last).
+REFUSED = {
+    "yes_no": N_("Choose yes or no."),
+    "count": N_("Enter a whole number, 0 or more."),
+    "duration": N_("The time cannot be negative."),
+    "number": N_("Enter a number."),
+    "text": N_("Write at most %(n)d characters."),
+    "interval": N_("Enter a date and time."),
+}
+
+
 def check_answers(db: Database, version_id: int, entries: list[AnswerInput],
-                  cs: CriteriaSet | None = None) -> dict[str, str]:
-    """Messages for entries that do not fit their criterion (empty when all are fine)."""
+                  cs: CriteriaSet | None = None) -> dict[str, Invalid]:
+    """Refusals of entries that do not fit their criterion, by key (empty when all are fine)."""
     cs = cs or version_set(db, version_id)
     errors = {}
     for entry in entries:
+        key = entry.criterion_key
         try:
-            criterion = cs.criterion(entry.criterion_key)
+            criterion = cs.criterion(key)
         except KeyError:
-            errors[entry.criterion_key] = _("This question is not part of the visit's checklist.")
+            errors[key] = Invalid("not_in_checklist",
+                                  N_("This question is not part of the visit's checklist."),
+                                  field=key)
             continue
         if entry.value == NA:
             if not criterion.na_allowed:
-                errors[entry.criterion_key] = _("N/A is not allowed for this question.")
+                errors[key] = Invalid("na_not_allowed", N_("N/A is not allowed for this question."),
+                                      field=key)
         elif entry.value is not None and validate_value(criterion, entry.value):
-            errors[entry.criterion_key] = refused_answer(criterion)
+            errors[key] = refused_answer(criterion)
         if isinstance(entry.comment, str) and len(entry.comment) > MAX_COMMENT:
-            errors[entry.criterion_key] = _("A comment may have at most %(n)d characters.",
-                                            n=MAX_COMMENT)
+            errors[key] = Invalid("comment_too_long",
+                                  N_("A comment may have at most %(n)d characters."),
+                                  field=key, n=MAX_COMMENT)
     return errors
 
 
-def refused_answer(criterion) -> str:
-    """What to tell the user about an answer its criterion refuses, in their language.
+def refused_answer(criterion) -> Invalid:
+    """What to tell the user about an answer its criterion refuses.
 
     criteria/ explains it in English for the CLI; the forms catch most mistakes first, so this
     is said when a value got past them (an out-of-range rating, an unknown option, a long text).
     """
-    kind = criterion.type
-    if kind == "yes_no":
-        return _("Choose yes or no.")
-    if kind == "count":
-        return _("Enter a whole number, 0 or more.")
-    if kind == "duration":
-        return _("The time cannot be negative.")
-    if kind == "number":
-        return _("Enter a number.")
-    if kind == "text":
-        return _("Write at most %(n)d characters.", n=MAX_TEXT)
-    if kind == "interval":
-        return _("Enter a date and time.")
-    return _("Choose one of the answers.")  # rating, choice
+    template = REFUSED.get(criterion.type, N_("Choose one of the answers."))
+    params = {"n": MAX_TEXT} if criterion.type == "text" else {}
+    return Invalid("refused_value", template, field=criterion.key, **params)
 
 
 def save_answers(

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
-from audit.errors import N_, Conflict, DomainError, Invalid, NotFound
+from audit.errors import N_, Conflict, Invalid, NotFound
 from audit.storage.db import now
 from audit.visits import flags as flag_rules
 from audit.visits.answers import KEEP, AnswerError, AnswerInput, check_answers, save_answers
@@ -36,19 +36,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 # An offline start is believed for this long: a shopper may be out of signal for days.
 OFFLINE_LIMIT = timedelta(days=7)
 SHORT_SHARE = flag_rules.SHORT_SHARE  # the one "much shorter than usual" rule: flags.py
-
-
-class FlowError(DomainError):
-    """Transitional, for audit/visits/photos.py only: an already translated message and status.
-
-    The visit's own refusals are audit.errors kinds now; this goes once photos.py raises them too.
-    """
-
-    def __init__(self, message: str, status: int = 409, code: str = "conflict",
-                 details: dict | list | None = None):
-        super().__init__(code, message, details=details)
-        self.message = message
-        self.status = status
 
 
 @dataclass

@@ -13,20 +13,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
+from audit.errors import N_
+from audit.vocabulary import OPEN, Channel, VisitStatus
 from criteria.model import Criterion, text
 from criteria.scoring import contact_channel
-from reports.text import duration_text
 
-OPEN = ("scheduled", "in_progress", "returned")
-CONTACT_CHANNEL_LABELS = {
-    "email": _l("E-mail"), "chat": _l("Chat"), "phone": _l("Phone"),
-    "form": _l("Contact form"), "social": _l("Social media"),
-}
+# Labels the domain gives in English (marked for translation) where a criterion has none; the
+# web layer shows them in the reader's language (audit/web/labels.py step_label).
+DEFAULT_STEPS = (N_("Sent"), N_("Received"))
+VISIT_STARTED = N_("Visit started")
+VISIT_SUBMITTED = N_("Visit submitted")
 
 
 @dataclass
@@ -34,7 +33,7 @@ class Inquiry:
     """One interval criterion of a visit: its two steps and what they add up to."""
 
     criterion: Criterion
-    first: str  # label of the first step ("Question sent")
+    first: str  # label of the first step ("Question sent"; DEFAULT_STEPS when the set has none)
     second: str  # label of the second step ("Answer received")
     sent: datetime | None = None
     received: datetime | None = None
@@ -62,10 +61,10 @@ class Inquiry:
 
 
 def step_labels(c: Criterion, lang: str) -> tuple[str, str]:
-    """The criterion's two step labels in the language (defaults when it has none)."""
+    """The criterion's two step labels in the language (DEFAULT_STEPS, in English, if none)."""
     labels = text(c.steps or {}, lang) if c.steps else None
     if not labels or len(labels) != 2:
-        return _("Sent"), _("Received")
+        return DEFAULT_STEPS
     return labels[0], labels[1]
 
 
@@ -104,11 +103,6 @@ def visit_inquiries(db: Database, visit: dict, lang: str) -> list[Inquiry]:
     return inquiries(criteria, values, lang)
 
 
-def elapsed_text(seconds: float | None) -> str:
-    """A time span as the PDFs write it ("3 min 20 s"): reports.text.duration_text."""
-    return duration_text(seconds, _)
-
-
 @dataclass
 class Waiting:
     """What an open online visit waits for: the step, since when, and whether it is too late."""
@@ -128,7 +122,8 @@ def open_visit_waits(db: Database, visits: list[dict], lang: str,
                      now: datetime) -> dict[int, list[Waiting]]:
     """For each open online visit of the list, what it waits for."""
     return {v["id"]: waiting_for(visit_inquiries(db, v, lang), now) for v in visits
-            if v["channel"] == "online" and v["status"] in ("in_progress", "returned")}
+            if v["channel"] == Channel.ONLINE
+            and v["status"] in (VisitStatus.IN_PROGRESS, VisitStatus.RETURNED)}
 
 
 def is_overdue(visit: dict, today: date) -> bool:
@@ -149,7 +144,7 @@ class Event:
     """One moment of a visit's timeline."""
 
     at: datetime
-    label: str
+    label: str  # a step label, or VISIT_STARTED / VISIT_SUBMITTED
     gap: float | None = None  # seconds since the previous event
     took: float | None = None  # for a second step: seconds since its first step
     inquiry: Inquiry | None = None
@@ -166,7 +161,7 @@ def timeline(visit: dict, items: list[Inquiry], now: datetime) -> list[Event]:
     events: list[Event] = []
     seen: set[tuple[str, datetime]] = set()
     if visit.get("started_at"):
-        events.append(Event(_aware(visit["started_at"]), _("Visit started")))
+        events.append(Event(_aware(visit["started_at"]), VISIT_STARTED))
     for i in items:
         if i.sent is not None and (i.first, i.sent) not in seen:
             seen.add((i.first, i.sent))
@@ -174,7 +169,7 @@ def timeline(visit: dict, items: list[Inquiry], now: datetime) -> list[Event]:
         if i.received is not None:
             events.append(Event(i.received, i.second, took=i.seconds, inquiry=i))
     if visit.get("submitted_at"):
-        events.append(Event(_aware(visit["submitted_at"]), _("Visit submitted")))
+        events.append(Event(_aware(visit["submitted_at"]), VISIT_SUBMITTED))
     events.sort(key=lambda e: e.at.astimezone(UTC))
     for before, event in zip(events, events[1:], strict=False):
         event.gap = (event.at.astimezone(UTC) - before.at.astimezone(UTC)).total_seconds()

@@ -13,19 +13,20 @@ import sqlite3
 from pathlib import Path
 from typing import IO
 
-from flask_babel import gettext as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
+from audit.errors import N_, Invalid
 from audit.storage.db import now
-from audit.visits.field import FlowError, require_editable
-from audit.web.auth import User
+from audit.visits.field import require_editable
+from audit.vocabulary import Role, VisitStatus
 
 MAX_SIDE = 1600
 MAX_PIXELS = 60_000_000  # a bigger picture is a decompression bomb, not a price tag
 MAX_PER_VISIT = 40
 JPEG_QUALITY = 82
+NOT_A_PICTURE = N_("This file is not a picture. Choose a photo (JPEG, PNG, WebP...).")
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 # With KEEP_PHOTO_GPS only these survive: latitude and longitude with their N/S and E/W refs.
 # Not the GPS time, altitude or anything else, and no camera, serial number or clock.
@@ -69,13 +70,12 @@ def _reencode(stream: IO[bytes], target: Path, keep_gps: bool = False) -> tuple[
     try:
         with Image.open(stream) as img:
             if img.width * img.height > MAX_PIXELS:
-                raise FlowError(_("This picture has too many pixels."), 413, "too_large")
+                raise Invalid("too_large", N_("This picture has too many pixels."))
             img.load()
             position = gps_position(img) if keep_gps else None
             upright = ImageOps.exif_transpose(img).convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise FlowError(_("This file is not a picture. Choose a photo (JPEG, PNG, WebP...)."),
-                        400, "not_an_image") from err
+        raise Invalid("not_an_image", NOT_A_PICTURE) from err
     upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     # Saved with a fresh EXIF block at most: camera, serial and time stamps stay on the phone,
     # and the position too unless the admin chose to keep it.
@@ -88,7 +88,7 @@ def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_
                 client_id: str, stream: IO[bytes], keep_gps: bool = False) -> tuple[dict, bool]:
     """Store a photo for a criterion of the visit; (row, created). A retry returns the first."""
     if not CLIENT_ID.fullmatch(client_id or ""):
-        raise FlowError(_("The photo has no valid id."), 400, "bad_client_id")
+        raise Invalid("bad_client_id", N_("The photo has no valid id."))
     existing = _photo(db, visit["id"], client_id)
     if existing:
         return existing, False
@@ -96,11 +96,10 @@ def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_
     try:
         version_set(db, visit["version_id"]).criterion(criterion_key)
     except KeyError:
-        raise FlowError(_("This question is not part of the visit's checklist."), 400,
-                        "bad_criterion") from None
+        raise Invalid("bad_criterion", N_("This question is not part of the visit's checklist."),
+                      field="criterion") from None
     if db["photos"].count_where("visit_id = ?", [visit["id"]]) >= MAX_PER_VISIT:
-        raise FlowError(_("A visit can have at most %(n)d photos.", n=MAX_PER_VISIT), 400,
-                        "too_many")
+        raise Invalid("too_many", N_("A visit can have at most %(n)d photos."), n=MAX_PER_VISIT)
     folder = Path(upload_dir)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(18)}.jpg"
@@ -140,7 +139,7 @@ def visit_photos(db: Database, visit_id: int) -> dict[str, list[dict]]:
     return by_key
 
 
-def photo_for_viewer(db: Database, photo_id: int, user: User) -> dict | None:
+def photo_for_viewer(db: Database, photo_id: int, user_id: int, role: str) -> dict | None:
     """The photo if this user may see it: the visit's shopper, admins, and managers of the
     store once the visit is published; None for everyone else."""
     rows = list(db.query(
@@ -150,12 +149,12 @@ def photo_for_viewer(db: Database, photo_id: int, user: User) -> dict | None:
     if not rows:
         return None
     photo = rows[0]
-    if user.role == "admin" or (user.role == "shopper" and photo["shopper_id"] == user.id):
+    if role == Role.ADMIN or (role == Role.SHOPPER and photo["shopper_id"] == user_id):
         return photo
-    if user.role == "manager" and photo["status"] == "published":
+    if role == Role.MANAGER and photo["status"] == VisitStatus.PUBLISHED:
         manages = db.execute(
             """SELECT 1 FROM store_managers WHERE store_id = ? AND user_id = ?
                UNION SELECT 1 FROM region_managers WHERE region = ? AND user_id = ?""",
-            [photo["store_id"], user.id, photo["region"], user.id]).fetchone()
+            [photo["store_id"], user_id, photo["region"], user_id]).fetchone()
         return photo if manages else None
     return None

@@ -9,15 +9,8 @@ row: who, when, old and new status. Answer corrections go to visit_log.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from babel.dates import format_datetime
-from flask import current_app
-
-# Only the warning-flag code below (visit_flags) still translates where it runs; it moves to
-# audit/visits/flags.py (branch "flags"), and visit_timeline, which formats for the reader,
-# belongs in the web layer.
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
@@ -26,9 +19,7 @@ from audit.storage.db import now
 from audit.visits import flags as flag_rules
 from audit.visits.answers import AnswerInput, save_answers
 from audit.visits.lifecycle import events, move
-from audit.visits.online import CONTACT_CHANNEL_LABELS, elapsed_text, timeline, visit_inquiries
 from audit.vocabulary import DONE, MAX_NOTE
-from audit.web.formatting import current_locale
 
 CORRECTABLE = DONE
 # The time stamp column a step sets besides the status.
@@ -157,7 +148,7 @@ def review_queue(db: Database) -> list[dict]:
 
 
 def visit_for_review(db: Database, visit_id: int) -> dict | None:
-    """One visit with store, shopper, warnings (flags) and timeline, or None."""
+    """One visit with store, shopper and warnings (flags), or None."""
     rows = list(db.query(
         """SELECT v.*, s.name AS store_name, s.code AS store_code, s.channel, s.latitude,
                   s.longitude, s.region, u.name AS shopper_name
@@ -168,24 +159,4 @@ def visit_for_review(db: Database, visit_id: int) -> dict | None:
     visit = rows[0]
     visit["warnings"] = visit_flags(visit, missing_photos(db, [visit])[visit_id])
     visit["minutes"] = _minutes(visit)
-    visit["timeline"] = visit_timeline(db, visit) if visit["channel"] == "online" else []
     return visit
-
-
-def visit_timeline(db: Database, visit: dict) -> list[dict]:
-    """An online visit as the reviewer reads it: each step, its local time, the time between."""
-    lang = current_locale()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    rows = []
-    for e in timeline(visit, visit_inquiries(db, visit, lang), datetime.now(UTC)):
-        i = e.inquiry
-        rows.append({
-            "label": e.label, "pending": e.pending, "no_answer": e.no_answer,
-            "at": "" if e.pending else format_datetime(e.at, "short", tzinfo=zone, locale=lang),
-            "gap": elapsed_text(e.gap) if e.gap is not None and not e.pending else "",
-            "took": elapsed_text(e.took) if e.took is not None else "",
-            "question": i.criterion.text.get(lang) or i.criterion.text["en"] if i else "",
-            "channel": str(CONTACT_CHANNEL_LABELS.get(i.channel, "")) if i else "",
-            "note": (i.note or "") if i and e.at == i.sent and not e.pending else "",
-        })
-    return rows

@@ -14,11 +14,12 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from audit.storage.db import get_db
+from audit.vocabulary import Role
 from audit.web.login_form import LoginForm
 from audit.web.ratelimit import note_failed_login
 from audit.web.security import end_session, new_session
 
-ROLES = ("admin", "manager", "shopper")
+ROLES = tuple(Role)
 HOME = {"admin": "admin.index", "manager": "manager.index", "shopper": "shopper.index"}
 
 bp = Blueprint("auth", __name__)

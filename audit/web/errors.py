@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from audit.errors import Conflict, DomainError, Invalid, NotFound
+from audit.web.labels import word
 
 MESSAGES = {
     400: _l("The request was not understood."),
@@ -18,10 +19,17 @@ MESSAGES = {
     413: _l("The file is too large."),
 }
 STATUS = {Invalid: 422, Conflict: 409, NotFound: 404}
+# Refusals the phone's API has always answered with another status: a malformed request (400),
+# a picture too big to decode (413); kept so the phone's script sees what it always saw.
+# Requests the phone's script should never make (no valid id, no file, not a picture): 400.
+STATUS_BY_CODE = {"bad_uuid": 400, "bad_client_id": 400, "bad_criterion": 400, "no_file": 400,
+                  "not_an_image": 400, "too_many": 400, "too_large": 413}
 
 
 def http_status(error: DomainError) -> int:
     """The HTTP status a domain error answers with: 422 invalid, 409 conflict, 404 not found."""
+    if error.code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[error.code]
     for kind, status in STATUS.items():
         if isinstance(error, kind):
             return status
@@ -29,9 +37,27 @@ def http_status(error: DomainError) -> int:
 
 
 def message(error: DomainError) -> str:
-    """The error's message in the reader's language, its parameters filled in."""
+    """The error's message in the reader's language, its parameters filled in.
+
+    A parameter that is a vocabulary value (a status, a role) is shown as its word.
+    """
     text = gettext(error.template)  # marked with N_ where it is raised, so it is extracted
-    return text % error.params if error.params else text
+    if not error.params:
+        return text
+    return text % {name: word(value) for name, value in error.params.items()}
+
+
+def messages(errors: dict | list | None) -> dict | list | None:
+    """Refusals by key (or a list), each domain error as its message; other values as they are.
+
+    A domain error's `details` may hold one refusal per field (e.g. per criterion), and forms
+    and the phone's JSON mix them with messages the web layer already wrote.
+    """
+    if isinstance(errors, dict):
+        return {k: message(v) if isinstance(v, DomainError) else v for k, v in errors.items()}
+    if isinstance(errors, list):
+        return [message(v) if isinstance(v, DomainError) else v for v in errors]
+    return errors
 
 
 def _render(error: HTTPException):

@@ -9,22 +9,12 @@ from functools import lru_cache
 from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
-from flask_babel import lazy_gettext as _l
 
 from audit.criteria_sets.versions import version_set
 from audit.storage.db import get_db
+from audit.web.labels import status_label  # one table of status words
 from reports.score_tone import score_tone
 from reports.text import duration_text
-
-STATUS_LABELS = {
-    "scheduled": _l("Scheduled"),
-    "in_progress": _l("In progress"),
-    "submitted": _l("Submitted"),
-    "returned": _l("Returned for correction"),
-    "approved": _l("Approved"),
-    "published": _l("Published"),
-    "cancelled": _l("Cancelled"),
-}
 
 
 def todate(value: str | date | None) -> date | None:
@@ -37,11 +27,6 @@ def todate(value: str | date | None) -> date | None:
 def todatetime(value: str | None) -> datetime | None:
     """A stored ISO time stamp as a datetime."""
     return datetime.fromisoformat(value) if value else None
-
-
-def status_label(status: str) -> str:
-    """The visit status in words."""
-    return str(STATUS_LABELS.get(status, status))
 
 
 @lru_cache(maxsize=16)

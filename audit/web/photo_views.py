@@ -15,7 +15,7 @@ bp = Blueprint("photos", __name__)
 @login_required
 def photo(photo_id: int):
     """The photo file; 404 for anyone who may not see it (so ids reveal nothing)."""
-    row = photo_for_viewer(get_db(), photo_id, current_user) or abort(404)
+    row = photo_for_viewer(get_db(), photo_id, current_user.id, current_user.role) or abort(404)
     path = Path(current_app.config["UPLOAD_DIR"]) / row["filename"]
     if not path.is_file():
         abort(404)

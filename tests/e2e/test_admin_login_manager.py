@@ -132,7 +132,7 @@ def test_manager_waiting_for_a_report_gets_it_and_the_tab_says_it_is_ready(
     # A real queue nobody consumes: the test plays the render worker once the page waits.
     app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=str(tmp_path / "queue.db"),
                       RENDER_LOST_AFTER=30)
-    huey = jobs.queue_for(app)
+    huey = jobs.queue_for(app.config)
     page = open_page("laptop", accept_downloads=True)
     log_in_as(page, "manager")
     page.goto(f"/manager/stores/{two_periods['store']}")
