@@ -50,19 +50,30 @@ def text_width(s: str, size: float) -> float:
     return em * size
 
 
-def wrap(label: str, width: float, size: float, max_lines: int = 3) -> list[str]:
-    """A label broken at spaces into lines that fit `width`; never cut short.
-
-    Words go on a line while it fits; a word longer than a line gets a line of its own. Past
-    `max_lines` the rest joins the last line, which may then run wider than `width`: a long
-    name shown whole beats one cut with an ellipsis.
-    """
+def _fill_lines(label: str, width: float, size: float) -> list[str]:
+    """Words put on a line while it fits `width`; a word longer than a line gets its own."""
     lines: list[str] = []
     for word in label.split():
         if lines and text_width(f"{lines[-1]} {word}", size) <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
+    return lines
+
+
+def wrap(label: str, width: float, size: float, max_lines: int = 3) -> list[str]:
+    """A label broken at spaces into lines that fit `width`; never cut short.
+
+    The lines are evened out (the narrowest width that needs no more lines), so a title does not
+    leave one word alone on its second line. Past `max_lines` the rest joins the last line,
+    which may then run wider than `width`: a long name shown whole beats one cut short.
+    """
+    lines = _fill_lines(label, width, size)
+    narrow = width
+    while (len(lines) <= max_lines and narrow > 2 * size
+           and len(_fill_lines(label, narrow - size, size)) == len(lines)):
+        narrow -= size
+    lines = _fill_lines(label, narrow, size)
     if len(lines) > max_lines:
         lines[max_lines - 1:] = [" ".join(lines[max_lines - 1:])]
     return lines or [""]

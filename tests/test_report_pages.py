@@ -158,3 +158,8 @@ def test_wrap_keeps_every_word_and_never_exceeds_three_lines():
     lines = charts.wrap(words, 60, 9.5)
     assert len(lines) == 3 and " ".join(lines) == words
     assert charts.wrap("Short", 196, 9.5) == ["Short"]
+
+
+def test_wrap_evens_out_the_lines_of_a_title():
+    assert charts.wrap("Связь с магазином и скорость ответа", 196, 9.5) == [
+        "Связь с магазином", "и скорость ответа"]
