@@ -116,6 +116,14 @@ def test_a_visit_report_is_one_page_without_a_page_for_the_closing_note(demo, la
     assert len(document) == 1
 
 
+@pytest.mark.parametrize(("lang", "region"), [("pl", "Mazowieckie"), ("ru", "Mazowieckie"),
+                                               ("en", None)])
+def test_no_summary_page_is_near_empty(demo, lang, region):
+    pdf = render.html_to_pdf(render.summary_html(aggregate.summary_report(demo, YEAR, lang,
+                                                                          region)))
+    assert near_empty(pages(pdf)) == []
+
+
 def test_a_long_store_report_has_no_near_empty_page(tmp_path_factory):
     """Five visits a month for a year: 60 visits, so the contents outgrow the cover."""
     db = demo_database(tmp_path_factory, DemoOptions(seed=2, months=12, visits_per_month=5))
