@@ -87,10 +87,12 @@ def demo(tmp_path_factory):
 
 
 def store_id(db, code: str) -> int:
+    """The id of the demo store with that code."""
     return db.execute("SELECT id FROM stores WHERE code = ?", [code]).fetchone()[0]
 
 
 def store_report(db, code: str, period: Period, lang: str) -> bytes:
+    """A store report's PDF, made as on a cache miss (figures, HTML, WeasyPrint)."""
     data = aggregate.store_report(db, store_id(db, code), period, lang)
     return render.html_to_pdf(render.store_html(data))
 
