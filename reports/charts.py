@@ -41,6 +41,55 @@ def _text(x: float, y: float, s: str, size: float = 10, fill: str = MUTED,
             f'text-anchor="{anchor}" font-weight="{weight}">{escape(s)}</text>')
 
 
+# Advance widths of DejaVu Sans in em, by kind of letter: enough to wrap a label on the server
+# without the font file (the PDF draws it with the same family from fontconfig).
+_NARROW, _WIDE = set("iljtfr.,:;'!|()[] "), set("mwMWЖШЩЫЮМжшщыюм—")
+
+
+def text_width(s: str, size: float) -> float:
+    """The width of a text in DejaVu Sans at `size`, estimated from its letters (a little over)."""
+    em = sum(0.34 if ch in _NARROW else 0.92 if ch in _WIDE else
+             0.72 if ch.isupper() else 0.62 for ch in s)
+    return em * size
+
+
+def _fill_lines(label: str, width: float, size: float) -> list[str]:
+    """Words put on a line while it fits `width`; a word longer than a line gets its own."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def wrap(label: str, width: float, size: float, max_lines: int = 3) -> list[str]:
+    """A label broken at spaces into lines that fit `width`; never cut short.
+
+    The lines are evened out (the narrowest width that needs no more lines), so a title does not
+    leave one word alone on its second line. Past `max_lines` the rest joins the last line,
+    which may then run wider than `width`: a long name shown whole beats one cut short.
+    """
+    lines = _fill_lines(label, width, size)
+    narrow = width
+    while (len(lines) <= max_lines and narrow > 2 * size
+           and len(_fill_lines(label, narrow - size, size)) == len(lines)):
+        narrow -= size
+    lines = _fill_lines(label, narrow, size)
+    if len(lines) > max_lines:
+        lines[max_lines - 1:] = [" ".join(lines[max_lines - 1:])]
+    return lines or [""]
+
+
+def _lines(x: float, y: float, lines: list[str], size: float, fill: str, anchor: str,
+           leading: float) -> str:
+    """A label of several lines, centred vertically on y (the middle of its row)."""
+    first = y - leading * (len(lines) - 1) / 2
+    return "".join(_text(x, first + leading * n, line, size, fill, anchor)
+                   for n, line in enumerate(lines))
+
+
 def _polyline(points: list[tuple[float, float]], colour: str, width: float,
               dash: str = "") -> str:
     """A line through the points (a run of one point is drawn as a dot)."""
@@ -119,8 +168,12 @@ def section_bars(rows: list[tuple[str, float | None, float | None, float | None]
     """Horizontal bars per section: the store's score (bold) with region and chain ticks.
 
     `number` writes a score in the report's language (a decimal comma in Polish and Russian).
+    A section title longer than its column wraps onto a second (or third) line, and every row
+    grows to fit the longest: no title is cut.
     """
-    label_w, right, row_h, top = 210, 44, 30, 8
+    label_w, right, top, size, leading = 210, 44, 8, 9.5, 10.5
+    labels = [wrap(label, label_w - 14, size) for label, *_ in rows]
+    row_h = 26 + leading * (max((len(lines) for lines in labels), default=1) - 1) * 0.6
     plot_w = width - label_w - right
     height = top + row_h * len(rows) + 26
     x_of = lambda v: label_w + plot_w * max(0.0, min(100.0, v)) / 100  # noqa: E731
@@ -130,22 +183,23 @@ def section_bars(rows: list[tuple[str, float | None, float | None, float | None]
         body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + row_h * len(rows)}" '
                     f'stroke="{GRID}" stroke-width="0.6"/>')
         body.append(_text(x, top + row_h * len(rows) + 11, str(v), 8.5, anchor="middle"))
-    for i, (label, store, region, chain) in enumerate(rows):
+    for i, ((_label, store, region, chain), lines) in enumerate(zip(rows, labels, strict=True)):
         y = top + i * row_h
-        short = label if len(label) <= 34 else label[:33] + "…"
-        body.append(_text(label_w - 8, y + 17, short, 9.5, INK, "end"))
-        body.append(f'<rect x="{label_w}" y="{y + 7}" width="{plot_w}" height="14" '
+        mid = y + row_h / 2  # the bar, its ticks, its value and its title share this middle
+        body.append(_lines(label_w - 8, mid + 3.5, lines, size, INK, "end", leading))
+        body.append(f'<rect x="{label_w}" y="{mid - 7:.1f}" width="{plot_w}" height="14" '
                     f'fill="#f3f5f7"/>')
         if store is not None:
-            body.append(f'<rect x="{label_w}" y="{y + 7}" width="{x_of(store) - label_w:.1f}" '
-                        f'height="14" fill="{score_colour(store, pass_mark)}"/>')
-            body.append(_text(width - right + 6, y + 18, number(store), 9.5, INK,
+            body.append(f'<rect x="{label_w}" y="{mid - 7:.1f}" '
+                        f'width="{x_of(store) - label_w:.1f}" height="14" '
+                        f'fill="{score_colour(store, pass_mark)}"/>')
+            body.append(_text(width - right + 6, mid + 4, number(store), size, INK,
                               weight="bold"))
         for value, colour in ((region, REGION), (chain, INK)):
             if value is not None:
                 x = x_of(value)
-                body.append(f'<rect x="{x - 1.2:.1f}" y="{y + 3}" width="2.4" height="22" '
-                            f'fill="{colour}"/>')
+                body.append(f'<rect x="{x - 1.2:.1f}" y="{mid - 11:.1f}" width="2.4" '
+                            f'height="22" fill="{colour}"/>')
     legend_y = top + row_h * len(rows) + 22
     # The store's bars take the colour of their score band, so its key shows all three.
     for i, colour in enumerate((GOOD, MID, BAD)):

@@ -111,7 +111,7 @@ def _trend_svg(data: dict, _: Callable[[str], str]) -> str:
          (_("Region average"), [t["region"] for t in trend], charts.REGION),
          (_("Chain average"), [t["chain"] for t in trend], charts.CHAIN)],
         highlight=(start, len(months) - 1), pass_mark=data["summary"]["pass_mark"],
-        title=_("Score by month, last 12 months"),
+        title=_("Score by month, last 12 months"), height=185,
     )
     return charts.data_uri(svg)
 
