@@ -7,17 +7,23 @@ Flask-Login or the forms (tests/test_layout.py holds it).
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: config, database, extensions, blueprints, CLI groups."""
+    from flask import Flask
+
     from audit import admin, cli, config, manager, review, shopper
     from audit.criteria_sets import versions as criteria_sets
-    from audit.storage import db, locations
+    from audit.storage import locations
     from audit.web import (
         auth,
         csrf,
+        database,
         errors,
         formatting,
         health,
@@ -36,7 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(locations.STATIC),
     )
     config.load_config(app, test_config)
-    db.init_app(app)
+    database.init_app(app)
     criteria_sets.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)

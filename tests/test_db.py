@@ -55,7 +55,7 @@ def test_a_read_then_write_transaction_waits_instead_of_failing(app):
 
 def test_requests_of_a_thread_share_one_kept_connection(app):
     """Opening and closing a connection per request cost more than most requests."""
-    from audit.storage.db import get_db
+    from audit.web.database import get_db
 
     with app.test_request_context():
         first = get_db()
@@ -64,7 +64,7 @@ def test_requests_of_a_thread_share_one_kept_connection(app):
 
 
 def test_a_write_left_open_by_a_request_is_rolled_back_not_kept(app, db):
-    from audit.storage.db import get_db
+    from audit.web.database import get_db
 
     with app.test_request_context():
         kept = get_db()
@@ -78,7 +78,7 @@ def test_a_write_left_open_by_a_request_is_rolled_back_not_kept(app, db):
 
 def test_after_an_unhandled_error_the_request_connection_is_closed(app):
     """Its frames may still hold a half-read cursor: the next request gets a fresh one."""
-    from audit.storage.db import get_db
+    from audit.web.database import get_db
 
     context = app.app_context()
     context.push()
@@ -91,7 +91,8 @@ def test_after_an_unhandled_error_the_request_connection_is_closed(app):
 
 
 def test_a_database_file_put_in_place_is_opened_afresh(app, tmp_path):
-    from audit.storage.db import get_db, upgrade
+    from audit.storage.db import upgrade
+    from audit.web.database import get_db
 
     with app.test_request_context():
         old = get_db()
@@ -131,7 +132,8 @@ def test_workers_starting_together_on_a_new_database_all_boot(tmp_path):
 
 def test_commits_are_synced_to_disk_except_autosaves_the_phone_still_holds(app):
     """synchronous FULL (2) by default; NORMAL (1) only inside synced_later, even on error."""
-    from audit.storage.db import get_db, synced_later
+    from audit.storage.db import synced_later
+    from audit.web.database import get_db
 
     def level(db):
         return db.execute("PRAGMA synchronous").fetchone()[0]

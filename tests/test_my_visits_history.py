@@ -10,7 +10,7 @@ import pytest
 from conftest import make_store, make_visit
 
 from audit.criteria_sets.versions import current_version_id
-from audit.storage.db import get_db
+from audit.web.database import get_db
 
 ROW = re.compile(r'data-visit-row="(\d+)"')
 

@@ -9,8 +9,8 @@ from flask_login import current_user
 from audit.actions import actions_overview, create_action
 from audit.admin import bp
 from audit.errors import DomainError
-from audit.storage.db import get_db
 from audit.web.action_forms import ActionForm, default_due
+from audit.web.database import get_db
 from audit.web.formatting import current_locale
 from audit.web.validation import show_on_form
 from reports.actions import criteria_of_store

@@ -14,8 +14,8 @@ from audit.admin import bp
 from audit.admin import criteria_forms as forms
 from audit.criteria_sets import versions as store
 from audit.errors import Conflict
-from audit.storage.db import get_db
 from audit.web.criteria_problems import problem_message, problem_text
+from audit.web.database import get_db
 from audit.web.errors import message
 from criteria.diff import diff_sets
 from criteria.io import CriteriaError, Problem, dump_set, load_set, set_to_dict

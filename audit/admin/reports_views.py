@@ -12,8 +12,8 @@ from wtforms.validators import DataRequired, ValidationError
 
 from audit import report_runs as jobs
 from audit.admin import bp
-from audit.storage.db import get_db
 from audit.stores import regions
+from audit.web.database import get_db
 from audit.web.downloads import send_pdf
 from audit.web.formatting import current_locale
 from audit.web.period_forms import PeriodForm, period_or_400, presets

@@ -13,7 +13,6 @@ from audit.actions import follow_up_page
 from audit.admin import bp
 from audit.admin.schedule_forms import CancelForm, FollowUpForm, RescheduleForm, ScheduleForm
 from audit.errors import DomainError
-from audit.storage.db import get_db
 from audit.visits.online import is_overdue, local_today
 from audit.visits.scheduling import (
     RevisitConflict,
@@ -23,6 +22,7 @@ from audit.visits.scheduling import (
     reschedule,
     schedule_visits,
 )
+from audit.web.database import get_db
 from audit.web.errors import message
 from audit.web.formatting import current_locale
 from audit.web.i18n import channel_name, localized

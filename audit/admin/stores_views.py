@@ -8,8 +8,8 @@ from wtforms import SelectChoice
 from audit.admin import bp
 from audit.admin.forms import StoreForm
 from audit.errors import DomainError
-from audit.storage.db import get_db
 from audit.stores import STORE_FIELDS, list_stores, save_store, set_archived, store_managers
+from audit.web.database import get_db
 from audit.web.validation import form_status, show_on_form
 
 

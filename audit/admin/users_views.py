@@ -7,10 +7,10 @@ from wtforms import SelectChoice
 from audit.admin import bp
 from audit.admin.forms import UserForm
 from audit.errors import N_, DomainError, Invalid
-from audit.storage.db import get_db
 from audit.stores import manager_regions, regions, set_manager_regions
 from audit.users import create_user, get_user, list_users, update_user
 from audit.vocabulary import Role, VisitStatus
+from audit.web.database import get_db
 from audit.web.validation import form_status, show_on_form
 
 

@@ -17,9 +17,9 @@ from audit.actions import (
 from audit.errors import DomainError
 from audit.manager import bp
 from audit.manager.views import store_for_manager
-from audit.storage.db import get_db
 from audit.stores import stores_for_manager
 from audit.web.action_forms import ActionForm, StatusForm, default_due
+from audit.web.database import get_db
 from audit.web.formatting import current_locale
 from audit.web.validation import show_on_form
 from reports.actions import STATES, criteria_of_store

@@ -11,8 +11,8 @@ from audit import report_runs as jobs
 from audit.actions import store_actions_page
 from audit.manager import bp
 from audit.manager.store_list import store_list
-from audit.storage.db import get_db
 from audit.stores import managed_store_ids_sql
+from audit.web.database import get_db
 from audit.web.downloads import send_pdf
 from audit.web.formatting import current_locale
 from audit.web.period_forms import PeriodForm, period_or_400, presets

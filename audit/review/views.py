@@ -23,11 +23,11 @@ from audit.review.forms import (
     prepare,
 )
 from audit.review.timeline import visit_timeline
-from audit.storage.db import get_db
 from audit.visits import review as review_flow
 from audit.visits.answers import AnswerError
 from audit.vocabulary import VisitStatus
 from audit.web import flag_text
+from audit.web.database import get_db
 from audit.web.errors import message
 from audit.web.formatting import current_locale
 from audit.web.validation import show_on_form

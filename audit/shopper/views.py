@@ -46,7 +46,7 @@ from audit.shopper.pages import (
     summary_context,
     visit_context,
 )
-from audit.storage.db import get_db, synced_later
+from audit.storage.db import synced_later
 from audit.visits.field import (
     StartInfo,
     end_visit,
@@ -56,6 +56,7 @@ from audit.visits.field import (
     visit_for_shopper,
 )
 from audit.visits.photos import delete_photo, store_photo
+from audit.web.database import get_db
 from audit.web.errors import http_status, message, messages
 from audit.web.formatting import current_locale, todatetime
 

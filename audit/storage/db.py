@@ -1,4 +1,8 @@
-"""The SQLite database: one connection per thread, reused by its requests, with our PRAGMAs."""
+"""The SQLite database: connections with our PRAGMAs, transactions, snapshots, migrations.
+
+No Flask here: reports, render workers and the CLI open the database the same way. The
+request's connection (get_db) is the web layer's business: audit/web/database.py.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, current_app, g
 from sqlite_utils import Database
 
 BUSY_TIMEOUT_MS = 5000
@@ -173,30 +176,6 @@ def forget_db(path: str | Path) -> None:
         found[0].close()
 
 
-def get_db() -> Database:
-    """The request's database: this thread's kept connection."""
-    if "db" not in g:
-        g.db = kept_db(current_app.config["DATABASE"])
-    return g.db
-
-
-def close_db(exc: BaseException | None = None) -> None:
-    """End the request's use of the database: nothing of it may reach the next request.
-
-    A transaction left open (a write outside atomic()) is rolled back, as closing did. After an
-    unhandled error the connection is closed instead of kept: its frames may still hold a
-    half-read cursor, whose read snapshot would make the next request see old data.
-    """
-    db = g.pop("db", None)
-    if db is None:
-        return
-    if exc is not None:
-        forget_db(current_app.config["DATABASE"])
-        return
-    if db.conn.in_transaction:
-        db.conn.rollback()
-
-
 def upgrade(path: str | Path) -> list[str]:
     """Apply pending migrations to the database at path; returns the names applied."""
     from audit.storage.migrations import migrations
@@ -233,9 +212,3 @@ def _migration_turn(path: str | Path) -> Iterator[None]:
 def now() -> str:
     """The current time as an ISO-8601 UTC string, the way every time stamp is stored."""
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def init_app(app: Flask) -> None:
-    """Upgrade the schema at start and close the database after each request."""
-    upgrade(app.config["DATABASE"])
-    app.teardown_appcontext(close_db)

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from audit.storage.db import get_db
 from audit.vocabulary import Role
+from audit.web.database import get_db
 from audit.web.login_form import LoginForm
 from audit.web.ratelimit import note_failed_login
 from audit.web.security import end_session, new_session

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
 
 from audit.criteria_sets.versions import version_set
-from audit.storage.db import get_db
+from audit.web.database import get_db
 from audit.web.labels import status_label  # one table of status words
 from reports.score_tone import score_tone
 from reports.text import duration_text

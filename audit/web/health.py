@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Flask, jsonify
 
-from audit.storage.db import get_db
+from audit.web.database import get_db
 
 bp = Blueprint("health", __name__)
 

@@ -18,10 +18,10 @@ from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from audit.storage.db import get_db
 from audit.storage.locations import TRANSLATIONS
 from audit.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from audit.web.auth import safe_next
+from audit.web.database import get_db
 
 # Each language by its own name ("Polski", "Русский"), as Babel's data writes it.
 LANGUAGE_NAMES = {code: Locale.parse(code).get_display_name(code).capitalize()

@@ -5,8 +5,8 @@ from pathlib import Path
 from flask import Blueprint, Flask, abort, current_app, make_response
 from flask_login import current_user, login_required
 
-from audit.storage.db import get_db
 from audit.visits.photos import photo_for_viewer
+from audit.web.database import get_db
 
 bp = Blueprint("photos", __name__)
 

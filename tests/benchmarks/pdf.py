@@ -105,7 +105,7 @@ def cached_download(database: Path, workdir: Path, repeats: int) -> list[Row]:
     email = "anna.nowak@demo.example.com"
     login(client, email, PASSWORDS[email])
     with app.app_context():
-        from audit.storage.db import get_db
+        from audit.web.database import get_db
 
         store_id = get_db().execute(
             "SELECT id FROM stores WHERE region = 'Mazowieckie' AND channel = 'physical'"

@@ -1,0 +1,38 @@
+"""The request's database: this thread's kept connection, on g, closed after the request."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlite_utils import Database
+
+from audit.storage.db import forget_db, kept_db, upgrade
+
+
+def get_db() -> Database:
+    """The request's database: this thread's kept connection."""
+    if "db" not in g:
+        g.db = kept_db(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exc: BaseException | None = None) -> None:
+    """End the request's use of the database: nothing of it may reach the next request.
+
+    A transaction left open (a write outside atomic()) is rolled back, as closing did. After an
+    unhandled error the connection is closed instead of kept: its frames may still hold a
+    half-read cursor, whose read snapshot would make the next request see old data.
+    """
+    db = g.pop("db", None)
+    if db is None:
+        return
+    if exc is not None:
+        forget_db(current_app.config["DATABASE"])
+        return
+    if db.conn.in_transaction:
+        db.conn.rollback()
+
+
+def init_app(app: Flask) -> None:
+    """Upgrade the schema at start and close the database after each request."""
+    upgrade(app.config["DATABASE"])
+    app.teardown_appcontext(close_db)
