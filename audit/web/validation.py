@@ -4,20 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 
-from audit.errors import DomainError, Invalid
+from audit.errors import DomainError
 from audit.web.errors import message
-
-
-class FieldError(Invalid):
-    """Transitional: a refusal for one field whose message was translated where it was raised.
-
-    New code raises audit.errors.Invalid(code, N_(template), field=..., **params) instead; the
-    domain modules move over one by one and this class goes when the last one has.
-    """
-
-    def __init__(self, field: str, message: str):
-        super().__init__("invalid", message, field=field)
-        self.message = message
 
 
 def show_on_form(form: FlaskForm, error: DomainError) -> None:
