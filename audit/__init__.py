@@ -1,63 +1,22 @@
-"""The web application: create_app() reads like a table of contents.
+"""The audit app. `audit.create_app` is audit/factory.py's, imported when first asked for.
 
-The parts are imported inside create_app, not here: `audit.storage` and the domain packages are
-imported by report workers and the CLI, and importing them must not load the blueprints,
-Flask-Login or the forms (tests/test_layout.py holds it).
+Importing `audit` (as `audit.storage`, the domain packages and reports do) loads nothing else:
+a render worker or the CLI that only needs the database loads no blueprint and no Flask. The
+factory's imports run at module level when it is first used, in one thread: compiling modules
+in several threads at once hit CPython 3.11's "AST constructor recursion depth mismatch".
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:
-    from flask import Flask
+__all__ = ["create_app"]
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: config, database, extensions, blueprints, CLI groups."""
-    from flask import Flask
+def __getattr__(name: str) -> Any:
+    """`from audit import create_app` and gunicorn's 'audit:create_app()' find the factory."""
+    if name == "create_app":
+        from audit.factory import create_app
 
-    from audit import admin, cli, config, manager, review, shopper
-    from audit.criteria_sets import versions as criteria_sets
-    from audit.storage import locations
-    from audit.web import (
-        auth,
-        csrf,
-        database,
-        errors,
-        formatting,
-        health,
-        i18n,
-        labels,
-        navigation,
-        photo_views,
-        ratelimit,
-        security,
-    )
-
-    app = Flask(
-        __name__,
-        instance_path=str(locations.instance_dir()),
-        template_folder=str(locations.TEMPLATES),
-        static_folder=str(locations.STATIC),
-    )
-    config.load_config(app, test_config)
-    database.init_app(app)
-    criteria_sets.init_app(app)
-    csrf.init_app(app)
-    i18n.init_app(app)
-    auth.init_app(app)
-    ratelimit.init_app(app)
-    errors.init_app(app)
-    security.init_app(app)
-    navigation.init_app(app)
-    formatting.init_app(app)
-    labels.init_app(app)
-    health.init_app(app)
-    admin.init_app(app)
-    shopper.init_app(app)
-    review.init_app(app)
-    manager.init_app(app)
-    photo_views.init_app(app)
-    cli.init_app(app)
-    return app
+        return create_app
+    raise AttributeError(f"module 'audit' has no attribute {name!r}")
