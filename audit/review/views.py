@@ -13,6 +13,7 @@ from flask_login import current_user
 from audit.criteria_sets.versions import version_set
 from audit.errors import DomainError, Invalid
 from audit.review import bp
+from audit.review.change_log import change_lines
 from audit.review.forms import (
     CorrectionForm,
     ReturnForm,
@@ -88,7 +89,8 @@ def _visit_page(visit_id: int, return_form: ReturnForm, status: int = 200):
     detail = aggregate.visit_report(db, visit_id, current_locale(), ALL_STATUSES)["visit"]
     return render_template(
         "review/visit.html", visit=visit, detail=detail, step_form=StepForm(),
-        return_form=return_form, log=review_flow.change_log(db, visit_id), photo_src=photo_src,
+        return_form=return_form, log=change_lines(db, visit, current_locale()),
+        photo_src=photo_src,
         answer_text=lambda a: text.answer_text(a["criterion"], a["value"], a["na"],
                                                current_locale(), gettext),
         correctable=visit["status"] in review_flow.CORRECTABLE,
@@ -152,9 +154,11 @@ def correct(visit_id: int):
         return redirect(url_for("review.visit", visit_id=visit_id))
     form = CorrectionForm()
     prepare(form, criterion, current_locale())
+    value, na, comment = _stored(visit_id, key)
     if form.validate_on_submit():
         try:
-            review_flow.correct(get_db(), visit_id, current_user.id, entry_from(form, criterion))
+            review_flow.correct(get_db(), visit_id, current_user.id, entry_from(form, criterion),
+                                reason=form.reason.data)
         except AnswerError as err:  # the one answer's refusal, shown at the form's value field
             refusal = next(iter(err.errors.values()))
             show_on_form(form, Invalid(refusal.code, refusal.template, field=field_for(criterion),
@@ -165,10 +169,10 @@ def correct(visit_id: int):
             flash(_("Answer corrected."), "success")
             return redirect(url_for("review.visit", visit_id=visit_id) + f"#a-{key}")
     elif request.method == "GET":
-        fill(form, criterion, *_stored(visit_id, key))
+        fill(form, criterion, value, na)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("review/correct.html", visit=visit, criterion=criterion, form=form,
-                           kind=field_for(criterion)), status
+                           kind=field_for(criterion), shopper_comment=comment), status
 
 
 def _stored(visit_id: int, key: str) -> tuple:

@@ -22,6 +22,7 @@ from audit.visits.lifecycle import events, move
 from audit.vocabulary import DONE, MAX_NOTE
 
 CORRECTABLE = DONE
+MAX_REASON = 500
 # The time stamp column a step sets besides the status.
 STAMPS = {"approve": "approved_at", "publish": "published_at"}
 
@@ -56,8 +57,19 @@ def publish(db: Database, visit_id: int, user_id: int) -> None:
     _step(db, visit_id, user_id, "publish")
 
 
-def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput) -> None:
-    """Change one answer as a reviewer; the change is logged with old and new value."""
+def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput,
+            reason: str = "") -> None:
+    """Change one answer as a reviewer; logged with old and new value and the reviewer's reason.
+
+    The reason is the reviewer's words and stays in the log: the answer's comment is the
+    shopper's, and managers read it as such.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("invalid", N_("Say why you change this answer."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise Invalid("invalid", N_("A reason may have at most %(n)d characters."),
+                      field="reason", n=MAX_REASON)
     status = db.execute("SELECT status FROM visits WHERE id = ?", [visit_id]).fetchone()
     if status is None:
         raise NotFound("no_visit", N_("This visit does not exist."))
@@ -65,7 +77,7 @@ def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput) -> No
         raise Conflict("status_changed", N_("Answers of this visit cannot be corrected now."),
                        field="value")
     save_answers(db, visit_id, [_keep_inquiry(db, visit_id, entry)], user_id=user_id,
-                 log_changes=True)
+                 log_changes=True, reason=reason)
 
 
 def _keep_inquiry(db: Database, visit_id: int, entry: AnswerInput) -> AnswerInput:
@@ -89,7 +101,7 @@ def change_log(db: Database, visit_id: int) -> list[dict]:
     moves = [{"visit_id": e["visit_id"], "user_id": e["actor_id"], "user_name": e["user_name"],
               "at": e["at"], "action": e["action"], "criterion_key": None,
               "old_value": e["from_status"], "new_value": e["to_status"],
-              "note": e["params"].get("note") or e["params"].get("uuid")}
+              "note": e["params"].get("note")}
              for e in events(db, visit_id)]
     # Stable: a move and a log row at the same second keep the order each was written in.
     return sorted(moves + logged, key=lambda row: row["at"])
