@@ -254,3 +254,64 @@ def test_unreadable_interval_time_is_refused_at_the_field(login, db, online_subm
         {"start": "next tuesday", "reason": "x"})
     assert response.status_code == 400
     assert db["visit_log"].count == 0
+
+
+def test_queue_approves_several_visits_in_one_go_and_names_those_that_moved_meanwhile(
+        login, db, people, submitted):
+    store = db["visits"].get(submitted)["store_id"]
+    second = make_visit(db, make_store(db, "REV-2"), people["shopper"], "submitted",
+                        answers=ANSWERS)
+    gone = make_visit(db, store, people["shopper"], "submitted", answers=ANSWERS)
+    client = login("admin")
+    page = client.get("/review/").text
+    assert f'name="visit_ids" value="{second}"' in page
+    review_flow.return_to_shopper(db, gone, people["admin"], "Add the receipt.")  # meanwhile
+    response = client.post("/review/batch", {"visit_ids": [submitted, second, gone],
+                                            "step": "approve"}, follow_redirects=True)
+    assert response.status_code == 200
+    text = html.unescape(response.text)
+    assert "2 visits approved." in text
+    assert "had moved meanwhile: REV-1 (Returned for correction)" in text
+    assert [db["visits"].get(v)["status"] for v in (submitted, second, gone)] == [
+        "approved", "approved", "returned"]
+    client.post("/review/batch", {"visit_ids": [submitted, second], "step": "publish"})
+    assert {db["visits"].get(v)["status"] for v in (submitted, second)} == {"published"}
+
+
+def test_batch_without_visits_or_with_an_unknown_step_writes_nothing(login, db, submitted):
+    client = login("admin")
+    response = client.post("/review/batch", {"step": "approve"}, follow_redirects=True)
+    assert "Choose at least one visit." in html.unescape(response.text)
+    assert client.post("/review/batch", {"visit_ids": [submitted],
+                                         "step": "delete"}).status_code == 400
+    assert db["visits"].get(submitted)["status"] == "submitted"
+    assert db["visit_events"].count == 0
+
+
+def test_batch_step_is_one_transaction_that_skips_visits_elsewhere(db, people, submitted):
+    approved = make_visit(db, make_store(db, "REV-3"), people["shopper"], "approved",
+                          answers=ANSWERS)
+    batch = review_flow.step_many(db, [submitted, approved, 99999], "publish", people["admin"])
+    assert batch.moved == [approved]
+    assert [(v["id"], v["status"]) for v in batch.skipped] == [(submitted, "submitted"),
+                                                                (99999, None)]
+
+
+def test_correction_offers_the_criterions_ready_made_reasons_in_the_readers_language(
+        login, db, people):
+    from audit.criteria_sets.versions import BUILTIN_DIR, add_set
+    from criteria.io import load_set, set_from_dict, set_to_dict
+
+    data = set_to_dict(load_set((BUILTIN_DIR / "physical-store.yaml").read_text()))
+    data["key"] = "physical-canned"
+    friendliness = next(c for s in data["sections"] for c in s["criteria"]
+                        if c["key"] == "friendliness")
+    friendliness["review_comments"] = {"en": ["Rating does not match the comment."],
+                                       "pl": ["Ocena nie zgadza się z komentarzem."]}
+    add_set(db, set_from_dict(data))
+    visit = make_visit(db, make_store(db, "CAN-1"), people["shopper"], "submitted",
+                       set_key="physical-canned", answers=ANSWERS)
+    db["users"].update(people["admin"], {"language": "pl"})
+    page = login("admin").get(f"/review/visits/{visit}/correct?criterion=friendliness").text
+    assert 'list="canned-reasons"' in page
+    assert '<option value="Ocena nie zgadza się z komentarzem.">' in html.unescape(page)

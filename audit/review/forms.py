@@ -14,6 +14,7 @@ from wtforms import (
     DateTimeLocalField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -21,7 +22,7 @@ from wtforms.validators import Length, Optional
 
 from audit.errors import N_, Invalid
 from audit.visits.answers import AnswerInput
-from audit.visits.review import MAX_NOTE, MAX_REASON
+from audit.visits.review import BATCH_STEPS, MAX_NOTE, MAX_REASON
 from criteria.model import Criterion, text
 from criteria.scoring import NA
 
@@ -35,6 +36,13 @@ def app_zone() -> tzinfo:
 
 class StepForm(FlaskForm):
     """Approve or publish: nothing to fill, the CSRF token is the point."""
+
+
+class BatchForm(FlaskForm):
+    """Approve or publish the visits ticked in the queue; the pressed button names the step."""
+
+    visit_ids = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
+    step = SelectField(choices=[SelectChoice(s, s) for s in BATCH_STEPS])
 
 
 class ReturnForm(FlaskForm):
@@ -69,8 +77,15 @@ def field_for(c: Criterion) -> str:
     return "text"
 
 
+def canned_reasons(c: Criterion, lang: str) -> list[str]:
+    """The criterion's ready-made reasons in the reader's language (English when it has none)."""
+    return c.review_comments.get(lang) or c.review_comments.get("en", [])
+
+
 def prepare(form: CorrectionForm, c: Criterion, lang: str) -> None:
-    """Fill the choices of a select-type criterion."""
+    """Fill the choices of a select-type criterion; offer its ready-made reasons."""
+    if canned_reasons(c, lang):
+        form.reason.render_kw = {"list": "canned-reasons", "autocomplete": "off"}
     empty = [SelectChoice("", _("— not answered —"))]
     if c.type == "yes_no":
         form.choice.choices = empty + [SelectChoice("yes", _("Yes")), SelectChoice("no", _("No"))]

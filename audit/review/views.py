@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,9 @@ from audit.errors import DomainError, Invalid
 from audit.review import bp
 from audit.review.change_log import change_lines
 from audit.review.forms import (
+    BatchForm,
     CorrectionForm,
+    canned_reasons,
     ReturnForm,
     StepForm,
     entry_from,
@@ -31,6 +33,7 @@ from audit.web import flag_text
 from audit.web.database import get_db
 from audit.web.errors import message
 from audit.web.formatting import current_locale
+from audit.web.labels import status_label
 from audit.web.validation import show_on_form
 from reports import aggregate, text
 from reports.render import thumbnail_uri
@@ -73,7 +76,35 @@ def _warnings() -> dict:
 def index():
     """The queue of submitted and approved visits, oldest first, with flags worth a look."""
     visits = review_flow.review_queue(get_db())
-    return render_template("review/index.html", visits=visits)
+    return render_template("review/index.html", visits=visits, batch_form=BatchForm())
+
+
+@bp.route("/batch", methods=["POST"])
+def batch():
+    """Approve or publish the ticked visits; say which moved and which had moved meanwhile."""
+    form = BatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        done = review_flow.step_many(get_db(), form.visit_ids.data, form.step.data,
+                                     current_user.id)
+    except DomainError as err:
+        flash(message(err), "error")
+        return redirect(url_for("review.index"))
+    if done.moved:
+        flash(_batch_done(form.step.data, len(done.moved)), "success")
+    if done.skipped:
+        flash(_("Left as they are, because they had moved meanwhile: %(visits)s.", visits=", ".join(
+            f"{v['store_code'] or '#' + str(v['id'])} ({status_label(v['status'] or '—')})"
+            for v in done.skipped)), "error")
+    return redirect(url_for("review.index"))
+
+
+def _batch_done(step: str, count: int) -> str:
+    """'3 visits approved.' or '3 visits published.'"""
+    if step == "approve":
+        return ngettext("%(num)d visit approved.", "%(num)d visits approved.", count)
+    return ngettext("%(num)d visit published.", "%(num)d visits published.", count)
 
 
 @bp.route("/visits/<int:visit_id>")
@@ -172,7 +203,8 @@ def correct(visit_id: int):
         fill(form, criterion, value, na)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("review/correct.html", visit=visit, criterion=criterion, form=form,
-                           kind=field_for(criterion), shopper_comment=comment), status
+                           kind=field_for(criterion), shopper_comment=comment,
+                           canned=canned_reasons(criterion, current_locale())), status
 
 
 def _stored(visit_id: int, key: str) -> tuple:

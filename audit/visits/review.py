@@ -9,6 +9,7 @@ row: who, when, old and new status. Answer corrections go to visit_log.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -55,6 +56,49 @@ def return_to_shopper(db: Database, visit_id: int, user_id: int, note: str) -> N
 def publish(db: Database, visit_id: int, user_id: int) -> None:
     """An approved visit reaches the store's managers and reports."""
     _step(db, visit_id, user_id, "publish")
+
+
+@dataclass
+class Batch:
+    """What a step over several visits did: the visits it moved, and those that had moved
+    meanwhile (another reviewer, a return) with the store code and status they have now."""
+
+    moved: list[int] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+
+
+BATCH_STEPS = ("approve", "publish")
+
+
+def step_many(db: Database, visit_ids: list[int], step: str, user_id: int) -> Batch:
+    """Approve or publish several visits in one transaction.
+
+    Each visit's move is its own compare-and-set (a savepoint): a visit no longer where the step
+    starts is left as it is and reported, and the others still move. Invalid when there is no
+    visit or no such step.
+    """
+    if step not in BATCH_STEPS:
+        raise Invalid("invalid", N_("Choose approve or publish."), field="step")
+    if not visit_ids:
+        raise Invalid("invalid", N_("Choose at least one visit."), field="visit_ids")
+    batch = Batch()
+    with db.atomic():
+        for visit_id in dict.fromkeys(visit_ids):
+            try:
+                _step(db, visit_id, user_id, step)
+            except (Conflict, NotFound):
+                batch.skipped.append(_where(db, visit_id))
+            else:
+                batch.moved.append(visit_id)
+    return batch
+
+
+def _where(db: Database, visit_id: int) -> dict:
+    """A visit's id, store code and status (None for a visit that does not exist)."""
+    row = db.execute("SELECT s.code, v.status FROM visits v JOIN stores s ON s.id = v.store_id"
+                     " WHERE v.id = ?", [visit_id]).fetchone()
+    return {"id": visit_id, "store_code": row[0] if row else None,
+            "status": row[1] if row else None}
 
 
 def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput,
