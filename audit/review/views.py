@@ -17,9 +17,9 @@ from audit.review.change_log import change_lines
 from audit.review.forms import (
     BatchForm,
     CorrectionForm,
-    canned_reasons,
     ReturnForm,
     StepForm,
+    canned_reasons,
     entry_from,
     field_for,
     fill,
