@@ -210,6 +210,8 @@ def _criterion_to_dict(c: Criterion) -> dict:
         out["bands"] = [_band_to_dict(b) for b in c.bands]
     if c.steps is not None:
         out["steps"] = {lang: list(labels) for lang, labels in c.steps.items()}
+    if c.review_comments:
+        out["review_comments"] = {lang: list(texts) for lang, texts in c.review_comments.items()}
     return out
 
 

@@ -75,6 +75,8 @@ class Criterion:
     steps: dict[str, list[str]] | None = None
     deadline: int | None = None
     unit: str | None = None
+    # Ready-made reasons a reviewer picks from when correcting this criterion: {lang: [text]}.
+    review_comments: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Resolve `required` to its default for the type."""

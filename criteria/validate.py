@@ -37,7 +37,7 @@ SET_FIELDS = ("key", "name", "channel", "knockout_scope", "pass_mark", "descript
 SECTION_FIELDS = ("key", "title", "weight", "criteria")
 CRITERION_FIELDS = (
     "key", "type", "text", "guidance", "weight", "required", "na_allowed", "knockout", "channel",
-    "invert", "scale", "options", "bands", "steps", "deadline", "unit",
+    "invert", "scale", "options", "bands", "steps", "deadline", "unit", "review_comments",
 )
 OPTION_FIELDS = ("key", "label", "points")
 BAND_FIELDS = ("max", "points")
@@ -322,6 +322,21 @@ def _steps(raw: dict, place: _Place, ck: Checker) -> dict[str, list[str]] | None
     return {lang: list(labels) for lang, labels in value.items()}
 
 
+def _review_comments(raw: dict, place: _Place, ck: Checker) -> dict[str, list[str]]:
+    """Check a reviewer's ready-made reasons: {lang: [text, ...]} with `en`."""
+    value = raw.get("review_comments")
+    if value is None:
+        return {}
+    good = isinstance(value, dict) and "en" in value and all(
+        isinstance(lang, str) and isinstance(texts, list)
+        and all(isinstance(t, str) and t.strip() for t in texts) for lang, texts in value.items())
+    if not good:
+        ck.add(place.field("review_comments"),
+               N_("review_comments must map language codes to lists of texts, including 'en'"))
+        return {}
+    return {lang: list(texts) for lang, texts in value.items()}
+
+
 def _positive_int(raw: dict, name: str, place: _Place, ck: Checker, low: int) -> int | None:
     """Check an optional whole-number field of at least `low`."""
     value = raw.get(name)
@@ -386,6 +401,7 @@ def _criterion(raw: dict, place: _Place, ck: Checker) -> Criterion:
         na_allowed=_flag(raw, "na_allowed", place, ck, default=False),
         knockout=bool(knockout),
         channel=_one_of(raw, "channel", CHANNELS, place, ck, default="any"),
+        review_comments=_review_comments(raw, place, ck),
         **(_type_fields(raw, kind, place, ck) if kind in ANSWER_TYPES else {}),
     )
 

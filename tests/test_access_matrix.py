@@ -48,6 +48,7 @@ ACCESS = {
     "review.publish": "reviewer",
     "review.return_visit": "reviewer",
     "review.correct": "reviewer",
+    "review.batch": "reviewer",
     "admin.reports": "admin",
     "admin.summary_report": "admin",
     "admin.answers_csv": "admin",
@@ -85,6 +86,7 @@ ACCESS = {
     "admin.visit_new": "admin",
     "admin.visit_edit": "admin",
     "admin.visit_cancel": "admin",
+    "admin.visit_undo_cancel": "admin",
 }
 
 ROLES = [None, "shopper", "manager", "plain_admin", "admin"]

@@ -612,3 +612,21 @@ def test_yaml_merge_keys_may_override_without_being_duplicates():
 def test_a_field_given_twice_in_json_is_reported():
     with pytest.raises(CriteriaError, match="field 'key' appears twice"):
         load_set('{"key": "a",\n "key": "b"}', "json")
+
+
+def test_review_comments_load_and_dump_with_their_criterion():
+    comments = {"en": ["Photo shows otherwise."], "pl": ["Zdjęcie pokazuje co innego."]}
+    cs = set_from_dict(changed(GREETED + ".review_comments", comments))
+    assert cs.criterion("greeted").review_comments == comments
+    assert set_to_dict(cs)["sections"][0]["criteria"][2]["review_comments"] == comments
+    assert "review_comments" not in set_to_dict(set_from_dict(sample()))["sections"][0][
+        "criteria"][2]
+
+
+@pytest.mark.parametrize("bad", [["Photo shows otherwise."], {"pl": ["Bez angielskiego"]},
+                                 {"en": "not a list"}, {"en": [""]}])
+def test_review_comments_must_be_lists_of_texts_per_language(bad):
+    with pytest.raises(CriteriaError) as err:
+        set_from_dict(changed(GREETED + ".review_comments", bad))
+    assert [p.where for p in err.value.problems] == ["sections[waiting].criteria[greeted]"
+                                                     ".review_comments"]

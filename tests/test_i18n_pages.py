@@ -416,13 +416,14 @@ def test_a_refused_correction_is_explained_in_the_reviewers_language(lang, typed
     speaks(db, people["admin"], lang)
     reviewer = login("admin")
     response, _text = refused(reviewer, db, lambda c: c.post(
-        f"/review/visits/{visit}/correct?criterion=time_to_approach", {"number": typed}))
+        f"/review/visits/{visit}/correct?criterion=time_to_approach",
+        {"number": typed, "reason": "x"}))
     assert response.status_code == 400 and error_at(response, "number", expected), response.text
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("pl", "Poprawka odpowiedzi · time_to_approach"),
-    ("ru", "Исправление ответа · time_to_approach"),
+    ("pl", "Poprawka odpowiedzi · "),
+    ("ru", "Исправление ответа · "),
 ])
 def test_the_visit_log_names_what_happened_in_the_reviewers_language(lang, expected, db, login,
                                                                      people):
@@ -431,8 +432,11 @@ def test_the_visit_log_names_what_happened_in_the_reviewers_language(lang, expec
     speaks(db, people["admin"], lang)
     reviewer = login("admin")
     assert reviewer.post(f"/review/visits/{visit}/correct?criterion=time_to_approach",
-                         {"number": "30"}).status_code == 302
-    assert expected in page(reviewer, f"/review/visits/{visit}")
+                         {"number": "30", "reason": "stoper"}).status_code == 302
+    question = version_set(db, db["visits"].get(visit)["version_id"]).criterion(
+        "time_to_approach").text[lang]
+    body = page(reviewer, f"/review/visits/{visit}")
+    assert expected + question in body
 
 
 @pytest.mark.parametrize(("lang", "expected"), [

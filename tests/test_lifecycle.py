@@ -40,9 +40,11 @@ def test_table_lists_todays_moves_and_who_may_make_them():
         ("submitted", "return"): "returned", ("approved", "return"): "returned",
         ("approved", "publish"): "published",
         ("scheduled", "cancel"): "cancelled", ("in_progress", "cancel"): "cancelled",
+        ("cancelled", "restore"): "scheduled", ("cancelled", "resume"): "in_progress",
     }
     assert who_may("submit") == {Actor.SHOPPER} and who_may("cancel") == {Actor.ADMIN}
     assert who_may("publish") == {Actor.REVIEWER}
+    assert who_may("restore") == who_may("resume") == {Actor.ADMIN}
 
 
 @pytest.mark.parametrize(("action", "status"), CASES)

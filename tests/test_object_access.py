@@ -60,6 +60,7 @@ OBJECT_ACCESS = {
     "admin.visit_followup": {"admin": OK},
     "admin.visit_edit": {"admin": OK},
     "admin.visit_cancel": {"admin": OK},
+    "admin.visit_undo_cancel": {"admin": OK},
     # The foreign job is 'manager2''s one-store report, not a run of many: not on these pages.
     "admin.report_run": {"admin": 404},
     "admin.report_run_cancel": {"admin": 404},

@@ -73,9 +73,9 @@ def test_a_correction_of_a_published_visit_moves_the_section_averages(app, db, c
 
     before = greeting(aggregate.store_report(db, chain["krk"], PERIOD, "en"))
     review_flow.correct(db, chain["visits"]["TAR-1"], people["admin"],
-                        AnswerInput("greeted_on_entry", False))
+                        AnswerInput("greeted_on_entry", False), reason="Checked the receipt.")
     review_flow.correct(db, chain["visits"]["TAR-1"], people["admin"],
-                        AnswerInput("served_at_all", False))
+                        AnswerInput("served_at_all", False), reason="Checked the receipt.")
     after = greeting(aggregate.store_report(db, chain["krk"], PERIOD, "en"))
     assert after["store"] == before["store"]
     assert after["region"] < before["region"] and after["chain"] < before["chain"]

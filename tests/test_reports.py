@@ -124,7 +124,7 @@ def test_cache_invalidated_by_a_correction_after_publishing(app, db, shop, peopl
 
     first = store_pdf(app, db, shop["store_id"])
     review_flow.correct(db, shop["visits"][0], people["admin"],
-                        AnswerInput("greeted_on_entry", False))
+                        AnswerInput("greeted_on_entry", False), reason="Checked the receipt.")
     assert store_pdf(app, db, shop["store_id"]) != first
 
 

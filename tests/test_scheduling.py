@@ -1,11 +1,21 @@
 """Admins schedule visits: one or many stores, the right channel, not the same shopper too soon."""
 
-from datetime import date
+import html
+import re
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from conftest import make_store, make_user, make_visit
 
-from audit.visits.scheduling import RevisitConflict, VisitPlan, schedule_visits
+from audit.errors import Conflict
+from audit.visits.scheduling import (
+    UNDO_MINUTES,
+    RevisitConflict,
+    VisitPlan,
+    cancel,
+    schedule_visits,
+    undo_cancel,
+)
 
 
 def set_id(db, key):
@@ -153,3 +163,69 @@ def test_unknown_visit_is_404_for_admins(login, path):
     client = login("admin")
     response = client.post(f"/admin/visits/999{path}") if path else client.get("/admin/visits/999")
     assert response.status_code == 404
+
+
+def test_cancel_buttons_name_their_visit_and_lead_to_a_question_first(login, db, people):
+    first = make_visit(db, make_store(db, "N-1"), people["shopper"], status="in_progress")
+    make_visit(db, make_store(db, "N-2"), people["shopper2"])
+    client = login("admin")
+    page = html.unescape(client.get("/admin/visits").text)
+    names = re.findall(r'aria-label="(Cancel the visit to [^"]+)"', page)
+    assert sorted(names) == ["Cancel the visit to N-1 Store N-1 by shopper",
+                             "Cancel the visit to N-2 Store N-2 by shopper2"]
+    assert f'action="/admin/visits/{first}/cancel"' not in page  # no one-click cancel form
+    question = client.get(f"/admin/visits/{first}/cancel")
+    assert question.status_code == 200 and "Cancel this visit?" in question.text
+    assert db["visits"].get(first)["status"] == "in_progress"
+
+
+def test_cancel_can_be_undone_while_nothing_else_has_changed(login, db, people):
+    visit = make_visit(db, make_store(db, "U-1"), people["shopper"], status="in_progress")
+    client = login("admin")
+    cancelled = client.post(f"/admin/visits/{visit}/cancel")
+    assert cancelled.status_code == 302 and f"cancelled={visit}" in cancelled.location
+    offer = client.get(cancelled.location).text
+    assert f'action="/admin/visits/{visit}/undo-cancel"' in offer and "Undo" in offer
+    assert client.post(f"/admin/visits/{visit}/undo-cancel").status_code == 302
+    assert db["visits"].get(visit)["status"] == "in_progress"
+    events = [(e["action"], e["from_status"], e["to_status"], e["actor_id"]) for e in
+              db.query("SELECT * FROM visit_events WHERE visit_id = ? ORDER BY id", [visit])]
+    assert events == [("cancel", "in_progress", "cancelled", people["admin"]),
+                      ("resume", "cancelled", "in_progress", people["admin"])]
+
+
+def test_undo_puts_a_scheduled_visit_back_to_scheduled(db, people):
+    visit = make_visit(db, make_store(db, "U-2"), people["shopper"])
+    cancel(db, visit, people["admin"])
+    assert undo_cancel(db, visit, people["admin"]) == "scheduled"
+    assert db["visits"].get(visit)["status"] == "scheduled"
+
+
+def test_undo_is_refused_when_the_cancel_is_old_and_writes_nothing(db, people):
+    visit = make_visit(db, make_store(db, "U-3"), people["shopper"])
+    cancel(db, visit, people["admin"])
+    later = datetime.now(UTC) + timedelta(minutes=UNDO_MINUTES + 1)
+    with pytest.raises(Conflict, match="15 minutes"):
+        undo_cancel(db, visit, people["admin"], at=later)
+    assert db["visits"].get(visit)["status"] == "cancelled"
+    assert db["visit_events"].count == 1
+
+
+def test_undo_is_refused_once_the_visit_changed_after_the_cancel(login, db, people):
+    visit = make_visit(db, make_store(db, "U-4"), people["shopper"])
+    cancel(db, visit, people["admin"])
+    undo_cancel(db, visit, people["admin"])
+    cancel(db, visit, people["admin"])
+    db["visit_log"].insert({"visit_id": visit, "at": "2999-01-01T00:00:00+00:00",
+                            "action": "reschedule", "note": "later change"})
+    response = login("admin").post(f"/admin/visits/{visit}/undo-cancel",
+                                   follow_redirects=True)
+    assert "can no longer be undone" in html.unescape(response.text)
+    assert db["visits"].get(visit)["status"] == "cancelled"
+
+
+def test_a_visit_never_cancelled_cannot_be_undone(db, people):
+    visit = make_visit(db, make_store(db, "U-5"), people["shopper"])
+    with pytest.raises(Conflict):
+        undo_cancel(db, visit, people["admin"])
+    assert db["visits"].get(visit)["status"] == "scheduled"

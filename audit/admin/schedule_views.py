@@ -17,10 +17,12 @@ from audit.visits.online import is_overdue, local_today
 from audit.visits.scheduling import (
     RevisitConflict,
     VisitPlan,
+    can_undo_cancel,
     cancel,
     list_visits,
     reschedule,
     schedule_visits,
+    undo_cancel,
 )
 from audit.web.database import get_db
 from audit.web.errors import message
@@ -69,8 +71,16 @@ def visits():
     today = local_today(current_app.config["TIMEZONE"])
     rows = list_visits(get_db(), status)
     return render_template("admin/visits.html", visits=rows, status=status,
-                           statuses=STATUS_FILTERS, cancel_form=CancelForm(),
+                           statuses=STATUS_FILTERS, undo=_undo_offer(), undo_form=CancelForm(),
                            overdue={v["id"] for v in rows if is_overdue(v, today)})
+
+
+def _undo_offer() -> dict | None:
+    """The visit just cancelled (?cancelled=id), when its cancellation can still be undone."""
+    visit_id = request.args.get("cancelled", type=int)
+    if visit_id is None or not can_undo_cancel(get_db(), visit_id):
+        return None
+    return _visit_or_404(visit_id)
 
 
 @bp.route("/visits/new", methods=["GET", "POST"])
@@ -127,8 +137,7 @@ def visit_edit(visit_id: int):
         else:
             flash(_("Visit moved."), "success")
             return redirect(url_for("admin.visits"))
-    return render_template("admin/visits_form.html", form=form, reasons=reasons, visit=visit,
-                           cancel_form=CancelForm())
+    return render_template("admin/visits_form.html", form=form, reasons=reasons, visit=visit)
 
 
 def _day(value: str) -> date:
@@ -136,17 +145,40 @@ def _day(value: str) -> date:
     return date.fromisoformat(value)
 
 
-@bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
+@bp.route("/visits/<int:visit_id>/cancel", methods=["GET", "POST"])
 def visit_cancel(visit_id: int):
-    """Cancel a visit that has not been submitted."""
-    _visit_or_404(visit_id)
+    """Ask first (GET), then cancel a visit that has not been submitted (POST)."""
+    visit = _visit_or_404(visit_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return render_template("admin/visits_cancel.html", visit=_named(visit), form=form)
     try:
         cancel(get_db(), visit_id, current_user.id)
     except DomainError as err:
         flash(message(err), "error")
+        return redirect(url_for("admin.visits"))
+    return redirect(url_for("admin.visits", cancelled=visit_id))
+
+
+@bp.route("/visits/<int:visit_id>/undo-cancel", methods=["POST"])
+def visit_undo_cancel(visit_id: int):
+    """Undo a cancellation while nothing else has happened to the visit."""
+    _visit_or_404(visit_id)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    try:
+        undo_cancel(get_db(), visit_id, current_user.id)
+    except DomainError as err:
+        flash(message(err), "error")
     else:
-        flash(_("Visit cancelled."), "success")
+        flash(_("Cancellation undone."), "success")
     return redirect(url_for("admin.visits"))
+
+
+def _named(visit: dict) -> dict:
+    """A visit with its shopper's name, for the confirmation page."""
+    shopper = get_db()["users"].get(visit["shopper_id"])
+    return {**visit, "shopper_name": shopper["name"]}
 
 
 @bp.route("/stores/<int:store_id>/follow-up", methods=["GET", "POST"])

@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from audit.errors import N_, Invalid
-from audit.visits.answers import MAX_COMMENT, AnswerInput
-from audit.visits.review import MAX_NOTE
+from audit.visits.answers import AnswerInput
+from audit.visits.review import BATCH_STEPS, MAX_NOTE, MAX_REASON
 from criteria.model import Criterion, text
 from criteria.scoring import NA
+
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def app_zone() -> tzinfo:
+    """The app's time zone: a reviewer picks and reads interval times in it."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 class StepForm(FlaskForm):
     """Approve or publish: nothing to fill, the CSRF token is the point."""
+
+
+class BatchForm(FlaskForm):
+    """Approve or publish the visits ticked in the queue; the pressed button names the step."""
+
+    visit_ids = SelectMultipleField(coerce=int, choices=[], validate_choice=False)
+    step = SelectField(choices=[SelectChoice(s, s) for s in BATCH_STEPS])
 
 
 class ReturnForm(FlaskForm):
@@ -30,13 +54,16 @@ class CorrectionForm(FlaskForm):
     choice = SelectField(_l("Answer"), choices=[], validate_choice=False)
     number = StringField(_l("Answer"), validators=[Optional(), Length(max=40)])
     text = TextAreaField(_l("Answer"), validators=[Optional(), Length(max=5000)])
-    start = StringField(_l("First time (ISO 8601, with offset)"),
-                        validators=[Optional(), Length(max=40)])
-    end = StringField(_l("Second time (empty: no answer yet)"),
-                      validators=[Optional(), Length(max=40)])
+    # The browser's date-time picker; the app's time zone turns it into a time with an offset.
+    start = DateTimeLocalField(_l("First time"), format=LOCAL_FORMATS, tz=app_zone,
+                               validators=[Optional()])
+    end = DateTimeLocalField(_l("Second time (empty: no answer yet)"), format=LOCAL_FORMATS,
+                             tz=app_zone, validators=[Optional()])
     na = BooleanField(_l("Not applicable (N/A)"))
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=MAX_COMMENT)])
-    reason = StringField(_l("Reason for the change"), validators=[Optional(), Length(max=500)])
+    # The reviewer's words go to the change log; the shopper's comment is not on this form.
+    reason = StringField(_l("Reason for the change"),
+                         description=_l("Shown in the change log, never as the shopper's comment."),
+                         validators=[Length(max=MAX_REASON)])
 
 
 def field_for(c: Criterion) -> str:
@@ -50,8 +77,15 @@ def field_for(c: Criterion) -> str:
     return "text"
 
 
+def canned_reasons(c: Criterion, lang: str) -> list[str]:
+    """The criterion's ready-made reasons in the reader's language (English when it has none)."""
+    return c.review_comments.get(lang) or c.review_comments.get("en", [])
+
+
 def prepare(form: CorrectionForm, c: Criterion, lang: str) -> None:
-    """Fill the choices of a select-type criterion."""
+    """Fill the choices of a select-type criterion; offer its ready-made reasons."""
+    if canned_reasons(c, lang):
+        form.reason.render_kw = {"list": "canned-reasons", "autocomplete": "off"}
     empty = [SelectChoice("", _("— not answered —"))]
     if c.type == "yes_no":
         form.choice.choices = empty + [SelectChoice("yes", _("Yes")), SelectChoice("no", _("No"))]
@@ -63,9 +97,9 @@ def prepare(form: CorrectionForm, c: Criterion, lang: str) -> None:
                                        for o in c.options]
 
 
-def fill(form: CorrectionForm, c: Criterion, value: object, na: bool, comment: str | None):
+def fill(form: CorrectionForm, c: Criterion, value: object, na: bool) -> None:
     """Show the stored answer in the form."""
-    form.na.data, form.comment.data = na, comment
+    form.na.data = na
     if value is None or na:
         return
     if c.type == "yes_no":
@@ -75,7 +109,7 @@ def fill(form: CorrectionForm, c: Criterion, value: object, na: bool, comment: s
     elif c.type in ("duration", "count", "number"):
         form.number.data = str(value)
     elif c.type == "interval" and isinstance(value, dict):
-        form.start.data, form.end.data = value.get("from"), value.get("to")
+        form.start.data, form.end.data = _moment(value.get("from")), _moment(value.get("to"))
     else:
         form.text.data = str(value)
 
@@ -91,9 +125,8 @@ def _number(raw: str, integer: bool) -> float | int:
 
 def entry_from(form: CorrectionForm, c: Criterion) -> AnswerInput:
     """The AnswerInput the form describes; Invalid at its field for a value that cannot be read."""
-    comment = (form.comment.data or "").strip() or None
     if form.na.data:
-        return AnswerInput(c.key, NA, comment)
+        return AnswerInput(c.key, NA)
     kind = field_for(c)
     try:
         if kind == "choice":
@@ -110,14 +143,20 @@ def entry_from(form: CorrectionForm, c: Criterion) -> AnswerInput:
     except ValueError:
         raise Invalid("unreadable", N_("This value cannot be read; check the format."),
                       field=kind) from None
-    return AnswerInput(c.key, value, comment)
+    return AnswerInput(c.key, value)
 
 
-def _interval(start: str | None, end: str | None) -> dict | None:
-    """Two ISO times as an interval answer (raises ValueError when unreadable)."""
-    if not (start or "").strip():
+def _moment(stored: str | None) -> datetime | None:
+    """A stored ISO time for the date-time picker (None when empty or unreadable)."""
+    try:
+        return datetime.fromisoformat(stored) if stored else None
+    except ValueError:
         return None
-    datetime.fromisoformat(start.strip())
-    if (end or "").strip():
-        datetime.fromisoformat(end.strip())
-    return {"from": start.strip(), "to": (end or "").strip() or None}
+
+
+def _interval(start: datetime | None, end: datetime | None) -> dict | None:
+    """Two picked times (with the app's offset) as an interval answer."""
+    if start is None:
+        return None
+    return {"from": start.isoformat(timespec="seconds"),
+            "to": end.isoformat(timespec="seconds") if end is not None else None}

@@ -6,17 +6,20 @@ import json
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from audit.criteria_sets.versions import version_set
 from audit.errors import DomainError, Invalid
 from audit.review import bp
+from audit.review.change_log import change_lines
 from audit.review.forms import (
+    BatchForm,
     CorrectionForm,
     ReturnForm,
     StepForm,
+    canned_reasons,
     entry_from,
     field_for,
     fill,
@@ -30,6 +33,7 @@ from audit.web import flag_text
 from audit.web.database import get_db
 from audit.web.errors import message
 from audit.web.formatting import current_locale
+from audit.web.labels import status_label
 from audit.web.validation import show_on_form
 from reports import aggregate, text
 from reports.render import thumbnail_uri
@@ -72,7 +76,35 @@ def _warnings() -> dict:
 def index():
     """The queue of submitted and approved visits, oldest first, with flags worth a look."""
     visits = review_flow.review_queue(get_db())
-    return render_template("review/index.html", visits=visits)
+    return render_template("review/index.html", visits=visits, batch_form=BatchForm())
+
+
+@bp.route("/batch", methods=["POST"])
+def batch():
+    """Approve or publish the ticked visits; say which moved and which had moved meanwhile."""
+    form = BatchForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        done = review_flow.step_many(get_db(), form.visit_ids.data, form.step.data,
+                                     current_user.id)
+    except DomainError as err:
+        flash(message(err), "error")
+        return redirect(url_for("review.index"))
+    if done.moved:
+        flash(_batch_done(form.step.data, len(done.moved)), "success")
+    if done.skipped:
+        flash(_("Left as they are, because they had moved meanwhile: %(visits)s.", visits=", ".join(
+            f"{v['store_code'] or '#' + str(v['id'])} ({status_label(v['status'] or '—')})"
+            for v in done.skipped)), "error")
+    return redirect(url_for("review.index"))
+
+
+def _batch_done(step: str, count: int) -> str:
+    """'3 visits approved.' or '3 visits published.'"""
+    if step == "approve":
+        return ngettext("%(num)d visit approved.", "%(num)d visits approved.", count)
+    return ngettext("%(num)d visit published.", "%(num)d visits published.", count)
 
 
 @bp.route("/visits/<int:visit_id>")
@@ -88,7 +120,8 @@ def _visit_page(visit_id: int, return_form: ReturnForm, status: int = 200):
     detail = aggregate.visit_report(db, visit_id, current_locale(), ALL_STATUSES)["visit"]
     return render_template(
         "review/visit.html", visit=visit, detail=detail, step_form=StepForm(),
-        return_form=return_form, log=review_flow.change_log(db, visit_id), photo_src=photo_src,
+        return_form=return_form, log=change_lines(db, visit, current_locale()),
+        photo_src=photo_src,
         answer_text=lambda a: text.answer_text(a["criterion"], a["value"], a["na"],
                                                current_locale(), gettext),
         correctable=visit["status"] in review_flow.CORRECTABLE,
@@ -152,9 +185,11 @@ def correct(visit_id: int):
         return redirect(url_for("review.visit", visit_id=visit_id))
     form = CorrectionForm()
     prepare(form, criterion, current_locale())
+    value, na, comment = _stored(visit_id, key)
     if form.validate_on_submit():
         try:
-            review_flow.correct(get_db(), visit_id, current_user.id, entry_from(form, criterion))
+            review_flow.correct(get_db(), visit_id, current_user.id, entry_from(form, criterion),
+                                reason=form.reason.data)
         except AnswerError as err:  # the one answer's refusal, shown at the form's value field
             refusal = next(iter(err.errors.values()))
             show_on_form(form, Invalid(refusal.code, refusal.template, field=field_for(criterion),
@@ -165,10 +200,11 @@ def correct(visit_id: int):
             flash(_("Answer corrected."), "success")
             return redirect(url_for("review.visit", visit_id=visit_id) + f"#a-{key}")
     elif request.method == "GET":
-        fill(form, criterion, *_stored(visit_id, key))
+        fill(form, criterion, value, na)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("review/correct.html", visit=visit, criterion=criterion, form=form,
-                           kind=field_for(criterion)), status
+                           kind=field_for(criterion), shopper_comment=comment,
+                           canned=canned_reasons(criterion, current_locale())), status
 
 
 def _stored(visit_id: int, key: str) -> tuple:

@@ -94,13 +94,15 @@ def save_answers(
     *,
     user_id: int | None,
     log_changes: bool = False,
+    reason: str | None = None,
     cs: CriteriaSet | None = None,
     channel: str | None = None,
 ) -> VisitScore:
     """Validate every entry, then write them all and rescore in one transaction.
 
     A caller that has the visit's set and store channel at hand passes them (a submission
-    does), so neither the visit nor the set is looked up again.
+    does), so neither the visit nor the set is looked up again. `reason` (a reviewer's why) is
+    stored on each logged change, never in the answer's comment.
     """
     if cs is None:
         version_id = db.execute("SELECT version_id FROM visits WHERE id = ?",
@@ -123,7 +125,7 @@ def save_answers(
             rows.append(row)
             stored[entry.criterion_key] = row
             if log_changes and _shown(old) != _shown(row):
-                _log(db, visit_id, user_id, entry.criterion_key, old, row, stamp)
+                _log(db, visit_id, user_id, entry.criterion_key, old, row, stamp, reason)
         db.conn.executemany(UPSERT_ANSWER, rows)
         db.execute("UPDATE visits SET updated_at = ? WHERE id = ?", [stamp, visit_id])
         return rescore(db, visit_id, cs=cs, channel=channel)
@@ -163,11 +165,13 @@ def _shown(row: dict | None) -> tuple:
     return (None, 0, None) if row is None else (row["value"], row["na"], row["comment"])
 
 
-def _log(db: Database, visit_id: int, user_id: int | None, key: str, old, new, stamp) -> None:
-    """Record who changed which answer, when, from what to what."""
+def _log(db: Database, visit_id: int, user_id: int | None, key: str, old, new, stamp,
+         reason: str | None = None) -> None:
+    """Record who changed which answer, when, from what to what, and why."""
     db["visit_log"].insert({
         "visit_id": visit_id, "user_id": user_id, "at": stamp, "action": "correct",
         "criterion_key": key,
         "old_value": json.dumps(dict(zip(("value", "na", "comment"), _shown(old), strict=True))),
         "new_value": json.dumps(dict(zip(("value", "na", "comment"), _shown(new), strict=True))),
+        "note": reason,
     })

@@ -30,6 +30,8 @@ class Actor(StrEnum):
 
 # (from status, action) -> (to status, who may make the move). Cancelling stays as it was: a
 # visit may be cancelled until it is submitted the first time (not once it was returned).
+# Undoing a cancel is two moves, one per status it can go back to (a move has one target);
+# audit/visits/scheduling.py `undo_cancel` allows them only while nothing else has changed.
 MOVES: dict[tuple[S, str], tuple[S, frozenset[Actor]]] = {
     (S.SCHEDULED, "start"): (S.IN_PROGRESS, frozenset({Actor.SHOPPER})),
     (S.IN_PROGRESS, "submit"): (S.SUBMITTED, frozenset({Actor.SHOPPER})),
@@ -40,6 +42,8 @@ MOVES: dict[tuple[S, str], tuple[S, frozenset[Actor]]] = {
     (S.APPROVED, "publish"): (S.PUBLISHED, frozenset({Actor.REVIEWER})),
     (S.SCHEDULED, "cancel"): (S.CANCELLED, frozenset({Actor.ADMIN})),
     (S.IN_PROGRESS, "cancel"): (S.CANCELLED, frozenset({Actor.ADMIN})),
+    (S.CANCELLED, "restore"): (S.SCHEDULED, frozenset({Actor.ADMIN})),
+    (S.CANCELLED, "resume"): (S.IN_PROGRESS, frozenset({Actor.ADMIN})),
 }
 ACTIONS = tuple(dict.fromkeys(action for _from, action in MOVES))
 _COLUMN = re.compile(r"^[a-z_]+$")

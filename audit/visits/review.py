@@ -9,6 +9,7 @@ row: who, when, old and new status. Answer corrections go to visit_log.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -22,6 +23,7 @@ from audit.visits.lifecycle import events, move
 from audit.vocabulary import DONE, MAX_NOTE
 
 CORRECTABLE = DONE
+MAX_REASON = 500
 # The time stamp column a step sets besides the status.
 STAMPS = {"approve": "approved_at", "publish": "published_at"}
 
@@ -56,8 +58,62 @@ def publish(db: Database, visit_id: int, user_id: int) -> None:
     _step(db, visit_id, user_id, "publish")
 
 
-def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput) -> None:
-    """Change one answer as a reviewer; the change is logged with old and new value."""
+@dataclass
+class Batch:
+    """What a step over several visits did: the visits it moved, and those that had moved
+    meanwhile (another reviewer, a return) with the store code and status they have now."""
+
+    moved: list[int] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+
+
+BATCH_STEPS = ("approve", "publish")
+
+
+def step_many(db: Database, visit_ids: list[int], step: str, user_id: int) -> Batch:
+    """Approve or publish several visits in one transaction.
+
+    Each visit's move is its own compare-and-set (a savepoint): a visit no longer where the step
+    starts is left as it is and reported, and the others still move. Invalid when there is no
+    visit or no such step.
+    """
+    if step not in BATCH_STEPS:
+        raise Invalid("invalid", N_("Choose approve or publish."), field="step")
+    if not visit_ids:
+        raise Invalid("invalid", N_("Choose at least one visit."), field="visit_ids")
+    batch = Batch()
+    with db.atomic():
+        for visit_id in dict.fromkeys(visit_ids):
+            try:
+                _step(db, visit_id, user_id, step)
+            except (Conflict, NotFound):
+                batch.skipped.append(_where(db, visit_id))
+            else:
+                batch.moved.append(visit_id)
+    return batch
+
+
+def _where(db: Database, visit_id: int) -> dict:
+    """A visit's id, store code and status (None for a visit that does not exist)."""
+    row = db.execute("SELECT s.code, v.status FROM visits v JOIN stores s ON s.id = v.store_id"
+                     " WHERE v.id = ?", [visit_id]).fetchone()
+    return {"id": visit_id, "store_code": row[0] if row else None,
+            "status": row[1] if row else None}
+
+
+def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput,
+            reason: str = "") -> None:
+    """Change one answer as a reviewer; logged with old and new value and the reviewer's reason.
+
+    The reason is the reviewer's words and stays in the log: the answer's comment is the
+    shopper's, and managers read it as such.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("invalid", N_("Say why you change this answer."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise Invalid("invalid", N_("A reason may have at most %(n)d characters."),
+                      field="reason", n=MAX_REASON)
     status = db.execute("SELECT status FROM visits WHERE id = ?", [visit_id]).fetchone()
     if status is None:
         raise NotFound("no_visit", N_("This visit does not exist."))
@@ -65,7 +121,7 @@ def correct(db: Database, visit_id: int, user_id: int, entry: AnswerInput) -> No
         raise Conflict("status_changed", N_("Answers of this visit cannot be corrected now."),
                        field="value")
     save_answers(db, visit_id, [_keep_inquiry(db, visit_id, entry)], user_id=user_id,
-                 log_changes=True)
+                 log_changes=True, reason=reason)
 
 
 def _keep_inquiry(db: Database, visit_id: int, entry: AnswerInput) -> AnswerInput:
@@ -89,7 +145,7 @@ def change_log(db: Database, visit_id: int) -> list[dict]:
     moves = [{"visit_id": e["visit_id"], "user_id": e["actor_id"], "user_name": e["user_name"],
               "at": e["at"], "action": e["action"], "criterion_key": None,
               "old_value": e["from_status"], "new_value": e["to_status"],
-              "note": e["params"].get("note") or e["params"].get("uuid")}
+              "note": e["params"].get("note")}
              for e in events(db, visit_id)]
     # Stable: a move and a log row at the same second keep the order each was written in.
     return sorted(moves + logged, key=lambda row: row["at"])

@@ -6,7 +6,7 @@ Each writing function is one transaction; a refused request writes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -17,6 +17,11 @@ from audit.visits.lifecycle import move, starts
 from audit.vocabulary import VisitStatus
 
 OPEN_STATUSES = starts("cancel")
+# How long a cancel can be undone: long enough to notice a slip, short enough that nobody has
+# planned around the cancellation yet.
+UNDO_MINUTES = 15
+# The move that undoes a cancel, by the status the visit had before it.
+UNDO_MOVE = {VisitStatus.SCHEDULED: "restore", VisitStatus.IN_PROGRESS: "resume"}
 
 
 class RevisitConflict(Conflict):
@@ -218,6 +223,49 @@ def cancel(db: Database, visit_id: int, user_id: int) -> None:
     except Conflict as err:
         raise Conflict("status_changed", N_("A submitted visit cannot be cancelled."),
                        field="visit") from err
+
+
+def undo_cancel(db: Database, visit_id: int, user_id: int,
+                at: datetime | None = None) -> VisitStatus:
+    """Put a cancelled visit back where it was; returns that status.
+
+    Allowed only while nothing else has happened to the visit: the cancel is its last event, no
+    log row came after it, and it is at most UNDO_MINUTES old. Conflict otherwise.
+    """
+    with db.atomic():
+        cancel_event = _undoable_cancel(db, visit_id, at or datetime.now(UTC))
+        action = UNDO_MOVE[VisitStatus(cancel_event["from_status"])]
+        move(db, visit_id, action, actor_id=user_id, params={"undoes": cancel_event["id"]})
+    return VisitStatus(cancel_event["from_status"])
+
+
+def can_undo_cancel(db: Database, visit_id: int, at: datetime | None = None) -> bool:
+    """Whether undo_cancel would put the visit back now."""
+    try:
+        _undoable_cancel(db, visit_id, at or datetime.now(UTC))
+    except DomainError:
+        return False
+    return True
+
+
+def _undoable_cancel(db: Database, visit_id: int, at: datetime) -> dict:
+    """The visit's cancel event if it can still be undone; Conflict (or NotFound) if not."""
+    _visit(db, visit_id)
+    rows = list(db.query("SELECT * FROM visit_events WHERE visit_id = ? ORDER BY id DESC LIMIT 1",
+                         [visit_id]))
+    last = rows[0] if rows else None
+    if last is None or last["action"] != "cancel" or last["from_status"] not in UNDO_MOVE:
+        raise Conflict("undo_changed", N_("This visit has changed since it was cancelled; the "
+                                          "cancellation can no longer be undone."), field="visit")
+    later = db.execute("SELECT 1 FROM visit_log WHERE visit_id = ? AND at > ?",
+                       [visit_id, last["at"]]).fetchone()
+    if later:
+        raise Conflict("undo_changed", N_("This visit has changed since it was cancelled; the "
+                                          "cancellation can no longer be undone."), field="visit")
+    if at - datetime.fromisoformat(last["at"]) > timedelta(minutes=UNDO_MINUTES):
+        raise Conflict("undo_late", N_("A cancellation can be undone for %(n)d minutes only."),
+                       field="visit", n=UNDO_MINUTES)
+    return last
 
 
 def _visit(db: Database, visit_id: int) -> dict:

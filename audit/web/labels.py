@@ -48,6 +48,8 @@ VISIT_LOG_ACTION = {
     "cancel": lazy_pgettext("visit log", "Cancelled"),
     "reschedule": lazy_pgettext("visit log", "Rescheduled"),
     "correct": lazy_pgettext("visit log", "Answer corrected"),
+    "restore": lazy_pgettext("visit log", "Cancellation undone"),
+    "resume": lazy_pgettext("visit log", "Cancellation undone"),
 }
 # A line of an action's history (action_log.change).
 ACTION_CHANGE = {"create": _l("Created"), "edit": _l("Changed"), "done": _l("Marked done"),
