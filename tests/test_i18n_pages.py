@@ -421,8 +421,8 @@ def test_a_refused_correction_is_explained_in_the_reviewers_language(lang, typed
 
 
 @pytest.mark.parametrize(("lang", "expected"), [
-    ("pl", "Poprawka odpowiedzi · time_to_approach"),
-    ("ru", "Исправление ответа · time_to_approach"),
+    ("pl", "Poprawka odpowiedzi · Po jakim czasie ktoś z personelu zaproponował pomoc?"),
+    ("ru", "Исправление ответа · Через сколько времени сотрудник предложил помощь?"),
 ])
 def test_the_visit_log_names_what_happened_in_the_reviewers_language(lang, expected, db, login,
                                                                      people):

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlite_utils import Database
 
 from audit.visits.online import timeline, visit_inquiries
-from audit.web.formatting import current_locale, duration
+from audit.web.formatting import current_locale, duration, format_locale
 from audit.web.labels import contact_channel_label, step_label
 
 
@@ -23,7 +23,8 @@ def visit_timeline(db: Database, visit: dict) -> list[dict]:
         i = e.inquiry
         rows.append({
             "label": step_label(e.label), "pending": e.pending, "no_answer": e.no_answer,
-            "at": "" if e.pending else format_datetime(e.at, "short", tzinfo=zone, locale=lang),
+            "at": "" if e.pending else format_datetime(e.at, "short", tzinfo=zone,
+                                                             locale=format_locale()),
             "gap": duration(e.gap) if e.gap is not None and not e.pending else "",
             "took": duration(e.took) if e.took is not None else "",
             "question": i.criterion.text.get(lang) or i.criterion.text["en"] if i else "",

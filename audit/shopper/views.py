@@ -58,7 +58,7 @@ from audit.visits.field import (
 from audit.visits.photos import delete_photo, store_photo
 from audit.web.database import get_db
 from audit.web.errors import http_status, message, messages
-from audit.web.formatting import current_locale, todatetime
+from audit.web.formatting import format_locale, todatetime
 
 
 def _own_visit(visit_id: int) -> dict:
@@ -81,7 +81,7 @@ def _text(err: DomainError) -> str:
     at = err.params.get("at")
     if isinstance(at, str):
         err.params = {**err.params, "at": format_datetime(
-            todatetime(at), "short", tzinfo=ZoneInfo(_zone()), locale=current_locale())}
+            todatetime(at), "short", tzinfo=ZoneInfo(_zone()), locale=format_locale())}
     return message(err)
 
 
