@@ -131,7 +131,7 @@ def test_correction_form_changes_answer_and_log_is_shown(login, db, submitted):
         "SELECT value FROM answers WHERE visit_id = ? AND criterion_key = 'friendliness'",
         [submitted]))["value"]) == 2
     page = client.get(f"/review/visits/{submitted}").text
-    assert "Answer corrected · friendliness" in page
+    assert "Answer corrected · How friendly and polite was the staff member?" in page
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -207,7 +208,8 @@ def _same_steps(criteria: list[Criterion], entries: list[AnswerInput]) -> dict[s
         if datetime.fromisoformat(seen[label][0]) != at:
             errors[c.key] = _("“%(step)s” is already recorded at %(time)s for another "
                               "question; enter the same time.", step=seen[label][1],
-                              time=seen[label][0][:16].replace("T", " "))
+                              time=format_datetime(datetime.fromisoformat(seen[label][0]),
+                                                   "short"))
     return errors
 
 
