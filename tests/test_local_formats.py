@@ -108,3 +108,9 @@ def test_moment_text_converts_a_stored_utc_stamp_to_the_zone():
     assert moment_text("2026-07-03T13:28:00+00:00", "en_GB", "Europe/London") == \
         "3 Jul 2026, 14:28"
     assert moment_text(None, "en", "Europe/Warsaw") == ""
+
+
+def test_a_browser_naming_a_region_still_gets_its_languages_words(app):
+    for accept, word in (("pl-PL,pl;q=0.9", "Zaloguj"), ("ru-RU", "Войти")):
+        response = app.test_client().get("/login", headers={"Accept-Language": accept})
+        assert word in response.text, accept
