@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,7 +23,7 @@ from wtforms.validators import URL, Length, NumberRange, Optional
 
 from audit.visits.answers import KEEP, MAX_COMMENT, AnswerInput
 from audit.visits.online import step_labels
-from audit.web.formatting import current_locale
+from audit.web.formatting import current_locale, moment
 from audit.web.labels import shown_step_labels
 from criteria.model import Criterion
 from criteria.scoring import CONTACT_CHANNELS, MAX_TEXT, NA, contact_channel
@@ -208,8 +207,7 @@ def _same_steps(criteria: list[Criterion], entries: list[AnswerInput]) -> dict[s
         if datetime.fromisoformat(seen[label][0]) != at:
             errors[c.key] = _("“%(step)s” is already recorded at %(time)s for another "
                               "question; enter the same time.", step=seen[label][1],
-                              time=format_datetime(datetime.fromisoformat(seen[label][0]),
-                                                   "short"))
+                              time=moment(seen[label][0]))
     return errors
 
 

@@ -37,6 +37,14 @@ def todatetime(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def moment(value: datetime | str | None, fmt: str = "short") -> str:
+    """A time in the app's zone and the request's locale: the one time-zone rule (Flask-Babel
+    converts to the zone audit/web/i18n.py selects, config TIMEZONE)."""
+    if not value:
+        return ""
+    return format_datetime(todatetime(value) if isinstance(value, str) else value, fmt)
+
+
 def duration(seconds: float | None) -> str:
     """A time span in the request's language, written as in the PDFs ("3 min 20 s")."""
     return duration_text(seconds, gettext)
