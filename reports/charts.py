@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
 from reports.score_tone import score_tone
+from reports.text import half_up
 
 FONT = "DejaVu Sans, sans-serif"
 INK, MUTED, GRID = "#1b1f24", "#57606a", "#d8dee4"
@@ -152,7 +153,7 @@ def trend_chart(labels: list[str], series: list[tuple[str, list[float | None], s
                 if v is not None:
                     body.append(f'<circle cx="{x_of(i):.1f}" cy="{y_of(v):.1f}" r="3.2" '
                                 f'fill="#fff" stroke="{colour}" stroke-width="2"/>')
-                    body.append(_text(x_of(i), y_of(v) - 7, f"{v:.0f}", 9, INK, "middle",
+                    body.append(_text(x_of(i), y_of(v) - 7, str(half_up(v, 0)), 9, INK, "middle",
                                       "bold"))
     x = left
     for name, _values, colour in series:

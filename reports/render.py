@@ -14,9 +14,10 @@ import io
 import os
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from PIL import Image, UnidentifiedImageError
@@ -65,6 +66,7 @@ def environment(lang: str) -> Environment:
         lang=lang,
         score=lambda s: text.score_text(s, lang),
         change=lambda c: text.change_text(c, lang),
+        points=lambda p: text.points_text(p, lang),
         day=lambda d, fmt="medium": text.date_text(d, lang, fmt),
         answer=lambda a: text.answer_text(a["criterion"], a["value"], a["na"], lang, gettext),
         duration=lambda seconds: text.duration_text(seconds, gettext),
@@ -152,29 +154,44 @@ def _attach_photos(visits: list[dict], upload_dir: str | Path | None) -> None:
             p["src"] = thumbnail_uri(folder / Path(p["filename"]).name) if folder else None
 
 
-def store_html(data: dict, upload_dir: str | Path | None = None) -> str:
-    """The store report's self-contained HTML."""
+def _today(zone: str) -> date:
+    """Today in the app's zone: the date a report says it was made."""
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def _local_times(visits: list[dict], lang: str, zone: str) -> None:
+    """Give every visit its start as date and time in the app's zone (`started_text`)."""
+    for visit in visits:
+        visit["started_text"] = text.moment_text(visit.get("started_at"), lang, zone)
+
+
+def store_html(data: dict, upload_dir: str | Path | None = None, zone: str | None = None) -> str:
+    """The store report's self-contained HTML, its times in `zone` (default: AUDIT_TIMEZONE)."""
+    zone = zone or text.default_zone()
     env = environment(data["lang"])
     _ = translations(data["lang"]).gettext
     _attach_photos(data["visits"], upload_dir)
+    _local_times(data["visits"], data["lang"], zone)
     charts_ = {}
     if data["visits"]:
         charts_ = {"trend": _trend_svg(data, _), "sections": _sections_svg(data, _)}
     return env.get_template("store.html").render(
-        r=data, charts=charts_, generated=datetime.now(UTC).date())
+        r=data, charts=charts_, generated=_today(zone))
 
 
-def visit_html(data: dict, upload_dir: str | Path | None = None) -> str:
-    """One visit's self-contained HTML."""
+def visit_html(data: dict, upload_dir: str | Path | None = None, zone: str | None = None) -> str:
+    """One visit's self-contained HTML, its times in `zone` (default: AUDIT_TIMEZONE)."""
+    zone = zone or text.default_zone()
     _attach_photos([data["visit"]], upload_dir)
+    _local_times([data["visit"]], data["lang"], zone)
     return environment(data["lang"]).get_template("visit.html").render(
-        r=data, generated=datetime.now(UTC).date())
+        r=data, generated=_today(zone))
 
 
-def summary_html(data: dict) -> str:
+def summary_html(data: dict, zone: str | None = None) -> str:
     """A region's or the chain's summary HTML."""
     return environment(data["lang"]).get_template("summary.html").render(
-        r=data, generated=datetime.now(UTC).date())
+        r=data, generated=_today(zone or text.default_zone()))
 
 
 # ---------------------------------------------------------------- the cache
@@ -224,38 +241,42 @@ def safe_name(code: str) -> str:
 
 
 def store_pdf(db: Database, store_id: int, period: Period, lang: str, *,
-              report_dir: str | Path, upload_dir: str | Path | None = None) -> Path:
+              report_dir: str | Path, upload_dir: str | Path | None = None,
+              zone: str | None = None) -> Path:
     """The store's report for the period: cached until a visit of the store, an action of it,
     or a region or chain figure it prints changes."""
-    name, key = _store_cache_key(db, store_id, period, lang)
+    zone = zone or text.default_zone()
+    name, key = _store_cache_key(db, store_id, period, lang, zone)
 
     def build() -> bytes:
         data = aggregate.store_report(db, store_id, period, lang)
-        return html_to_pdf(store_html(data, upload_dir))
+        return html_to_pdf(store_html(data, upload_dir, zone))
 
     return _cached(report_dir, name, key, build)
 
 
-def _store_cache_key(db: Database, store_id: int, period: Period, lang: str) -> tuple[str, str]:
-    """The cache name and key of a store report."""
+def _store_cache_key(db: Database, store_id: int, period: Period, lang: str,
+                     zone: str) -> tuple[str, str]:
+    """The cache name and key of a store report (its times are printed in `zone`)."""
     store = db["stores"].get(store_id)
     # The store's own row is in the key too: a renamed store must not get yesterday's cover.
     # So are the region and chain figures it compares with: a publish at another store moves
     # them (kept per process until figures_stamp moves, so this costs a lookup when cached).
     key = f"store|{store_id}|{period.start}|{period.end}|{lang}|{sorted(store.items())}|" \
           f"{aggregate.store_fingerprint(db, store_id)}|{actions.fingerprint(db, store_id)}|" \
-          f"{aggregate.benchmarks_digest(db, store, period)}"
+          f"{aggregate.benchmarks_digest(db, store, period)}|{zone}"
     return f"store-{safe_name(store['code'])}-{period.start}-{period.end}-{lang}", key
 
 
 def store_cache_path(db: Database, store_id: int, period: Period, lang: str, *,
-                     report_dir: str | Path) -> Path:
+                     report_dir: str | Path, zone: str | None = None) -> Path:
     """Where the store report for the period is cached (it may not be there yet)."""
-    return cache_path(report_dir, *_store_cache_key(db, store_id, period, lang))
+    return cache_path(report_dir, *_store_cache_key(db, store_id, period, lang,
+                                                    zone or text.default_zone()))
 
 
 def visit_pdf(db: Database, visit_id: int, lang: str, *, report_dir: str | Path,
-              upload_dir: str | Path | None = None) -> Path | None:
+              upload_dir: str | Path | None = None, zone: str | None = None) -> Path | None:
     """One published visit's report (cached on the visit's last change); None if unpublished."""
     row = db.execute(
         """SELECT v.updated_at, (SELECT MAX(id) FROM visit_log WHERE visit_id = v.id)
@@ -264,10 +285,12 @@ def visit_pdf(db: Database, visit_id: int, lang: str, *, report_dir: str | Path,
         return None
 
     def build() -> bytes:
-        return html_to_pdf(visit_html(aggregate.visit_report(db, visit_id, lang), upload_dir))
+        return html_to_pdf(visit_html(aggregate.visit_report(db, visit_id, lang), upload_dir,
+                                      zone))
 
-    return _cached(report_dir, f"visit-{visit_id}-{lang}", f"visit|{visit_id}|{lang}|{row}",
-                   build)
+    zone = zone or text.default_zone()
+    return _cached(report_dir, f"visit-{visit_id}-{lang}",
+                   f"visit|{visit_id}|{lang}|{row}|{zone}", build)
 
 
 def summary_pdf(db: Database, period: Period, lang: str, *, report_dir: str | Path,

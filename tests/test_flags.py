@@ -90,8 +90,8 @@ def test_russian_shoppers_warnings_read_in_english_and_in_polish_to_reviewers(
     ("far_start", {"metres": 252_345, "accuracy": 15}, "en",
      "Started 252.3 km from the store (position accurate to 15 m)."),
     ("far_start", {"metres": 252_345, "accuracy": 15}, "pl", "252,3 km"),
-    ("far_start", {"metres": 1_450, "accuracy": None}, "en",
-     "Started 1.4 km from the store (accuracy of the position unknown)."),
+    ("far_start", {"metres": 1_450, "accuracy": None}, "en",  # half up, as every number
+     "Started 1.5 km from the store (accuracy of the position unknown)."),
     ("short_visit", {"took_seconds": 540, "usual_seconds": 1500}, "en",
      "Much shorter than usual: 9 min (usually 25 min)."),
     ("short_visit", {"took_seconds": 90_000, "usual_seconds": 604_800}, "en",

@@ -153,12 +153,13 @@ def test_store_list_writes_scores_and_changes_in_the_users_language(login, db, p
 @pytest.mark.parametrize("value", [0.0, -0.0, 0.04, -0.04, 0.05, -0.06, 7.25, 86.35, 99.95,
                                    100.0, -12.349, 1234.56, -98765.4])
 def test_store_list_numbers_are_written_as_babel_writes_them(locale, value):
-    """one_decimal skips Babel's pattern parsing per number; the text must stay Babel's."""
+    """one_decimal skips Babel's pattern parsing per number; the text must stay Babel's
+    (rounded half up first, as the README promises)."""
     from babel.numbers import format_decimal
 
-    from audit.web.formatting import one_decimal
+    from reports.text import half_up, one_decimal
 
-    rounded = round(value, 1)
+    rounded = half_up(value)
     assert one_decimal(value, locale) == format_decimal(rounded, "#,##0.0", locale=locale)
     assert one_decimal(value, locale, signed=True) == format_decimal(
         rounded, "+#,##0.0;−#,##0.0", locale=locale)

@@ -14,7 +14,7 @@ from audit.manager.store_list import store_list
 from audit.stores import managed_store_ids_sql
 from audit.web.database import get_db
 from audit.web.downloads import send_pdf
-from audit.web.formatting import current_locale
+from audit.web.formatting import current_locale, format_locale
 from audit.web.period_forms import PeriodForm, period_or_400, presets
 from reports import aggregate, charts, csv_export, render
 
@@ -40,7 +40,7 @@ def my_store_ids() -> list[int]:
 @bp.route("/")
 def index():
     """My stores with the latest score, the trend and the date of the last visit."""
-    stores = store_list(get_db(), current_user.id, current_locale())
+    stores = store_list(get_db(), current_user.id, format_locale())
     return render_template("manager/index.html", stores=stores)
 
 
@@ -95,7 +95,8 @@ def visit_report(published_visit_id: int):
     store = store_for_manager(row[0])
     path = render.visit_pdf(db, published_visit_id, current_locale(),
                             report_dir=current_app.config["REPORT_DIR"],
-                            upload_dir=current_app.config["UPLOAD_DIR"])
+                            upload_dir=current_app.config["UPLOAD_DIR"],
+                            zone=current_app.config["TIMEZONE"])
     return send_pdf(path, f"visit-{render.safe_name(store['code'])}-{published_visit_id}.pdf")
 
 

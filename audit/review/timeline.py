@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from flask import current_app
 from sqlite_utils import Database
 
 from audit.visits.online import timeline, visit_inquiries
-from audit.web.formatting import current_locale, duration
+from audit.web.formatting import current_locale, duration, moment
 from audit.web.labels import contact_channel_label, step_label
 
 
 def visit_timeline(db: Database, visit: dict) -> list[dict]:
     """Each step of an online visit: label, local time, the gap before it and the time taken."""
     lang = current_locale()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
     rows = []
     for e in timeline(visit, visit_inquiries(db, visit, lang), datetime.now(UTC)):
         i = e.inquiry
         rows.append({
             "label": step_label(e.label), "pending": e.pending, "no_answer": e.no_answer,
-            "at": "" if e.pending else format_datetime(e.at, "short", tzinfo=zone, locale=lang),
+            "at": "" if e.pending else moment(e.at),
             "gap": duration(e.gap) if e.gap is not None and not e.pending else "",
             "took": duration(e.took) if e.took is not None else "",
             "question": i.criterion.text.get(lang) or i.criterion.text["en"] if i else "",

@@ -23,7 +23,7 @@ from wtforms.validators import URL, Length, NumberRange, Optional
 
 from audit.visits.answers import KEEP, MAX_COMMENT, AnswerInput
 from audit.visits.online import step_labels
-from audit.web.formatting import current_locale
+from audit.web.formatting import current_locale, moment
 from audit.web.labels import shown_step_labels
 from criteria.model import Criterion
 from criteria.scoring import CONTACT_CHANNELS, MAX_TEXT, NA, contact_channel
@@ -207,7 +207,7 @@ def _same_steps(criteria: list[Criterion], entries: list[AnswerInput]) -> dict[s
         if datetime.fromisoformat(seen[label][0]) != at:
             errors[c.key] = _("“%(step)s” is already recorded at %(time)s for another "
                               "question; enter the same time.", step=seen[label][1],
-                              time=seen[label][0][:16].replace("T", " "))
+                              time=moment(seen[label][0]))
     return errors
 
 

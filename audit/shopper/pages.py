@@ -33,7 +33,7 @@ from audit.visits.online import (
 )
 from audit.visits.photos import visit_photos
 from audit.vocabulary import OPEN, VisitStatus
-from audit.web.formatting import current_locale, duration, one_decimal, status_label
+from audit.web.formatting import current_locale, duration, number, status_label
 from audit.web.labels import contact_channel_choices, shown_step_labels, step_label
 from criteria.model import Criterion, text
 
@@ -300,5 +300,5 @@ def phone_state(db: Database, visit: dict) -> dict:
             "submitted_at": visit["submitted_at"], "submission_uuid": visit["submission_uuid"],
             "photos": photos, "missing": [c.key for c in missing_criteria(db, visit)],
             "score": score,
-            "score_text": "—" if score is None else one_decimal(score, current_locale()),
+            "score_text": "—" if score is None else number(score),
             "photos_text": ngettext("%(num)d photo", "%(num)d photos", len(photos))}

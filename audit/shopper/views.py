@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import (
     abort,
     current_app,
@@ -58,7 +56,7 @@ from audit.visits.field import (
 from audit.visits.photos import delete_photo, store_photo
 from audit.web.database import get_db
 from audit.web.errors import http_status, message, messages
-from audit.web.formatting import current_locale, todatetime
+from audit.web.formatting import moment
 
 
 def _own_visit(visit_id: int) -> dict:
@@ -80,8 +78,7 @@ def _text(err: DomainError) -> str:
     """The refusal in the reader's language; a time in it in their format and zone."""
     at = err.params.get("at")
     if isinstance(at, str):
-        err.params = {**err.params, "at": format_datetime(
-            todatetime(at), "short", tzinfo=ZoneInfo(_zone()), locale=current_locale())}
+        err.params = {**err.params, "at": moment(at)}
     return message(err)
 
 

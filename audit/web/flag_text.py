@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from audit.criteria_sets.versions import version_set
 from audit.visits.flags import Flag, FlagCode
 from criteria.model import CriteriaSet
-from reports.text import duration_text
+from reports.text import duration_text, one_decimal
 
 
 class Writer:
@@ -63,7 +63,7 @@ class Writer:
         if metres < 1000:
             return self.gettext("%(metres)s m", metres=format_decimal(round(metres),
                                                                       locale=self.lang))
-        km = format_decimal(round(metres / 1000, 1), format="#,##0.0", locale=self.lang)
+        km = one_decimal(metres / 1000, self.lang)
         return self.gettext("%(km)s km", km=km)
 
     def duration(self, seconds: float) -> str:

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
-from functools import lru_cache
 
-from babel.numbers import get_decimal_symbol, get_group_symbol, get_minus_sign_symbol
-from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, gettext
+from flask import Flask, has_request_context
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    gettext,
+    to_user_timezone,
+)
 
 from audit.criteria_sets.versions import version_set
 from audit.web.database import get_db
 from audit.web.labels import status_label  # one table of status words
 from reports.score_tone import score_tone
-from reports.text import duration_text
+from reports.text import duration_text, one_decimal, points_text
 
 
 def todate(value: str | date | None) -> date | None:
-    """A stored ISO date or time stamp as a date."""
+    """A stored ISO date, or the day of a time stamp in the app's zone (TIMEZONE)."""
     if value is None or isinstance(value, date):
         return value
-    return datetime.fromisoformat(value).date() if "T" in value else date.fromisoformat(value)
+    if "T" not in value:
+        return date.fromisoformat(value)
+    moment = datetime.fromisoformat(value)
+    # Stored stamps are UTC: 23:30 UTC is already the next day in Warsaw.
+    return (to_user_timezone(moment) if has_request_context() else moment).date()
 
 
 def todatetime(value: str | None) -> datetime | None:
@@ -29,26 +37,12 @@ def todatetime(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-@lru_cache(maxsize=16)
-def _number_symbols(locale: str) -> dict[int, str]:
-    """The locale's group and decimal separators, as a str.translate() table."""
-    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
-
-
-def one_decimal(value: float, locale: str, *, signed: bool = False) -> str:
-    """value rounded to one decimal, written as format_decimal(round(value, 1)) writes it with
-    the pattern '#,##0.0' (signed: '+#,##0.0;−#,##0.0').
-
-    The same text without parsing the pattern for each number: a long list (the manager's
-    1,000 stores) spent more time in Babel than in everything else. Rounding as Jinja's
-    round filter does (Python's round); -0.0 keeps its sign, as in Babel.
-    """
-    rounded = round(value, 1)
-    digits = f"{abs(rounded):,.1f}".translate(_number_symbols(locale))
-    negative = math.copysign(1.0, rounded) < 0
-    if signed:
-        return ("−" if negative else "+") + digits
-    return (get_minus_sign_symbol(locale) if negative else "") + digits
+def moment(value: datetime | str | None, fmt: str = "short") -> str:
+    """A time in the app's zone and the request's locale: the one time-zone rule (Flask-Babel
+    converts to the zone audit/web/i18n.py selects, config TIMEZONE)."""
+    if not value:
+        return ""
+    return format_datetime(todatetime(value) if isinstance(value, str) else value, fmt)
 
 
 def duration(seconds: float | None) -> str:
@@ -67,13 +61,31 @@ def pass_mark(version_id: int | None) -> float | None:
 
 
 def current_locale() -> str:
-    """The language code of this request."""
+    """The language of this request ("en", "pl", "ru"): catalogue, texts and reports."""
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+def format_locale() -> str:
+    """The locale numbers and dates are written in: the language, with the browser's region
+    when it names one of it ("en_GB" writes 03/12/2026 where "en" writes 12/3/26)."""
     return str(get_locale() or "en")
+
+
+def number(value: float) -> str:
+    """A score or figure to one decimal, half up, in the request's locale."""
+    return one_decimal(value, format_locale())
+
+
+def points(value: float) -> str:
+    """One answer's points ("1.5", "2"), half up, in the request's locale."""
+    return points_text(value, format_locale())
 
 
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
-    app.jinja_env.filters.update(todate=todate, todatetime=todatetime, duration=duration)
+    app.jinja_env.filters.update(todate=todate, todatetime=todatetime, duration=duration,
+                                 number=number, points=points)
     app.jinja_env.globals.update(
         status_label=status_label,
         score_tone=score_tone,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from flask import (
     Blueprint,
     Flask,
@@ -44,17 +44,37 @@ def select_locale() -> str:
     if not has_request_context():  # the CLI and background jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
+        return with_region(current_user.language)
     if session.get("lang") in languages:
-        return session["lang"]
-    return request.accept_languages.best_match(languages) or languages[0]
+        return with_region(session["lang"])
+    return with_region(request.accept_languages.best_match(languages) or languages[0])
+
+
+def with_region(language: str) -> str:
+    """The language with the first region the browser names for it ("en" + en-GB -> "en_GB"):
+    its catalogue stays the language's, dates and numbers follow the region's customs."""
+    for tag, _quality in request.accept_languages:
+        code, _sep, region = tag.replace("-", "_").partition("_")
+        if code.lower() != language or not region:
+            continue
+        try:
+            return str(Locale.parse(f"{language}_{region}"))
+        except (ValueError, UnknownLocaleError):
+            continue
+    return language
+
+
+def select_timezone() -> str:
+    """The app's zone (TIMEZONE, AUDIT_TIMEZONE): every page shows times in it."""
+    return current_app.config["TIMEZONE"]
 
 
 def localized(texts: dict | str | None) -> str:
     """A criteria text ({"en": ..., "pl": ...}) in the request's language, else English."""
     if not isinstance(texts, dict):
         return texts or ""
-    lang = str(get_locale() or "en")
+    locale = get_locale()
+    lang = locale.language if locale else "en"
     return texts.get(lang) or texts.get("en", "")
 
 
@@ -80,7 +100,7 @@ def choose_language():
 def init_app(app: Flask) -> None:
     """Attach Babel with our locale selector and the language switch."""
     app.config.setdefault("LANGUAGES", available_languages())
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.register_blueprint(bp)
     app.jinja_env.globals.update(language_names=LANGUAGE_NAMES, channel_name=channel_name)
     app.jinja_env.filters["localized"] = localized
