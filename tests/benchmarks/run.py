@@ -44,8 +44,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=15, help="runs of each aggregation timing")
     p.add_argument("--review-rounds", type=int, default=50,
                    help="rounds of the review queue against /healthz, interleaved")
-    p.add_argument("--warm-opens", type=int, default=9,
-                   help="warm page opens of the phone in Chromium (median)")
+    p.add_argument("--warm-opens", type=int,
+                   help="warm page opens of the phone in Chromium, median taken (default 9)")
     p.add_argument("--bulk-stores", type=int, default=200)
     p.add_argument("--queue-stores", type=int, default=200,
                    help="store reports of the queue part (serial, SQLite queue, Redis)")
@@ -57,11 +57,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--smoke", action="store_true", help="tiny sizes: a check, not a measure")
     args = p.parse_args(argv)
     args.full = full or args.duration >= 300
+    args.warm_opens = args.warm_opens or (3 if args.smoke else 9)
     if args.smoke:
         args.stores, args.visits, args.shoppers = 4, 52, 3
         args.duration, args.burst, args.think = 3, 1.5, 0.05
         args.pdf_repeats, args.repeats, args.bulk_stores, args.queue_stores = 1, 2, 2, 2
-        args.review_rounds, args.warm_opens = 3, 2
+        args.review_rounds = 3
         args.workdir = Path(tempfile.mkdtemp(prefix="bench-smoke-"))
     return args
 
