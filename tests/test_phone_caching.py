@@ -84,7 +84,13 @@ def test_the_service_worker_names_the_build_and_its_shell_and_revalidates(app, p
     assert f'const BUILD = "{build}";' in worker.text
     shell = re.search(r"const ASSETS = (\[.*?\]);", worker.text).group(1)
     urls = re.findall(r'"([^"]+)"', shell)
-    assert urls and all(u.startswith(f"/static/{build}/") for u in urls)
+    assert "/static/manifest.webmanifest" in urls  # one address for ever (installed app)
+    assert all(u.startswith(f"/static/{build}/") for u in urls if "manifest" not in u)
     assert all(get(shopper.http, u).status_code == 200 for u in urls)
     again = shopper.get("/shopper/sw.js", headers={"If-None-Match": worker.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_the_manifest_keeps_one_address_across_deploys(app, people, login):
+    page = login("shopper").get("/shopper/").text
+    assert 'rel="manifest" href="/static/manifest.webmanifest"' in page

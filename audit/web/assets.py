@@ -16,6 +16,8 @@ from flask import Flask, Response, current_app
 from werkzeug.routing import BaseConverter
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# Files whose URL must never change: an installed app is known by its manifest's address.
+STABLE = frozenset({"manifest.webmanifest"})
 
 
 class BuildConverter(BaseConverter):
@@ -49,8 +51,8 @@ def static_file(filename: str, build: str | None = None) -> Response:
 
 
 def add_build(endpoint: str, values: dict) -> None:
-    """url_for('static', filename=...) -> /static/<build>/<filename>."""
-    if endpoint == "static":
+    """url_for('static', filename=...) -> /static/<build>/<filename>, except the stable ones."""
+    if endpoint == "static" and values.get("filename") not in STABLE:
         values.setdefault("build", current_build())
 
 
