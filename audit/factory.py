@@ -13,7 +13,9 @@ from audit import admin, cli, config, manager, review, shopper
 from audit.criteria_sets import versions as criteria_sets
 from audit.storage import locations
 from audit.web import (
+    assets,
     auth,
+    compression,
     csrf,
     database,
     errors,
@@ -38,6 +40,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     config.load_config(app, test_config)
     database.init_app(app)
+    compression.init_app(app)  # first registered, so its after_request hook runs last
+    assets.init_app(app)
     criteria_sets.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)

@@ -1,15 +1,18 @@
 // The field app's service worker (served at /shopper/sw.js, scope /shopper/).
-// Pages: network first, the cached copy when there is no signal. Assets: network first too, so
-// a deploy is picked up at once; the shell cache of a new version is filled completely during
-// install, and the old one is dropped only after that, so a visit in progress is never stranded.
+// Static files: their URLs carry the build (/static/<build>/...), so a kept copy is right for
+// ever: cache first, no request at all. Pages: network first, revalidated by the browser's HTTP
+// cache (ETag: a 304 while the page is unchanged), the kept copy when there is no signal.
+// A deploy changes BUILD, so the browser installs a new worker; it fills its shell completely
+// during install, and the old build's files go only once it activates, so a visit in progress
+// is never stranded (enketo/enketo#986).
 const VERSION = 'field-v1';
+const BUILD = 'dev';  // the server writes the static build here (audit/shopper/views.py)
+const ASSETS = [];  // ... and the shell's versioned URLs here
 const SHELL = `shell-${VERSION}`;
 const PAGES = 'pages';
-const ASSETS = [
-  '/static/css/app.css', '/static/css/field.css', '/static/js/field.js', '/static/js/store.js',
-  '/static/js/sync.js', '/static/manifest.webmanifest', '/static/icons/icon.svg',
-];
 const TIMEOUT_MS = 5000;
+const VERSIONED = /^\/static\/v-[0-9a-f]{12}\//;
+const KEPT = new URL('__kept__/', self.registration.scope).href;  // markers: a visit's pages kept
 
 self.addEventListener('install', (event) => {
   // addAll fails as a whole: a half-downloaded shell never replaces a complete one.
@@ -21,6 +24,12 @@ self.addEventListener('activate', (event) => {
     for (const name of await caches.keys()) {
       if (name.startsWith('shell-') && name !== SHELL) await caches.delete(name);
     }
+    // Files of earlier builds: no page of this worker asks for them (see sameFileNow).
+    const shell = await caches.open(SHELL);
+    const keep = new Set(ASSETS.map((u) => new URL(u, self.location.origin).href));
+    for (const request of await shell.keys()) {
+      if (!keep.has(request.url)) await shell.delete(request);
+    }
     await self.clients.claim();
   })());
 });
@@ -29,11 +38,38 @@ function timeout(ms) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), ms));
 }
 
+// Extend the event's life for work that ends after the answer (a cache write).
+function later(event, work) {
+  try { event.waitUntil(work); } catch (err) { /* the event is over: the work still runs */ }
+}
+
+// A page kept before a deploy names the old build's files: offline, the current build's copy.
+function sameFileNow(url) {
+  return caches.match(url.pathname.replace(VERSIONED, `/static/${BUILD}/`), { ignoreVary: true });
+}
+
+async function cacheFirst(request, event) {
+  const url = new URL(request.url);
+  const cached = await caches.match(request, { ignoreVary: true });
+  if (cached) return cached;
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.type === 'basic' && url.pathname.includes(`/${BUILD}/`)) {
+      const copy = response.clone();
+      later(event, caches.open(SHELL).then((c) => c.put(request, copy)));
+    }
+    return response;
+  } catch (err) {
+    return (await sameFileNow(url)) || Response.error();
+  }
+}
+
 async function networkFirst(request, cacheName, event) {
   const cache = await caches.open(cacheName);
-  const keep = async (response) => {
+  const keep = (response) => {
     if (response.ok && !response.redirected && response.type === 'basic') {
-      await cache.put(request, response.clone());
+      const copy = response.clone();
+      later(event, cache.put(request, copy));  // not awaited: the page needs the answer now
     }
     return response;
   };
@@ -66,7 +102,9 @@ self.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin) return;
-  if (url.pathname.startsWith('/static/')) {
+  if (VERSIONED.test(url.pathname)) {
+    event.respondWith(cacheFirst(request, event));
+  } else if (url.pathname.startsWith('/static/')) {
     event.respondWith(networkFirst(request, SHELL, event));
   } else if (url.pathname.startsWith(new URL(self.registration.scope).pathname) &&
              !url.pathname.endsWith('/sw.js') && !url.pathname.endsWith('.json')) {
@@ -74,22 +112,39 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-// The open visit's pages, fetched now while there is signal, so they open without it.
-async function keepPages(urls) {
+// The open visit's pages, fetched while there is signal so that they open without it: all of
+// them once per visit and version (status, language, build), then only those not kept yet. A
+// page opened online refreshes its own copy anyway (networkFirst), so nothing goes stale.
+async function keepPages(urls, key, version) {
   const cache = await caches.open(PAGES);
-  await Promise.all(urls.map(async (u) => {
+  const marker = `${KEPT}${encodeURIComponent(key)}?v=${encodeURIComponent(version)}`;
+  const renew = !!version && !(await cache.match(marker));  // first open, or a new version
+  const todo = [];
+  for (const u of urls) {
+    if (renew || !(await cache.match(u))) todo.push(u);
+  }
+  const got = await Promise.all(todo.map(async (u) => {
     try {
       const response = await fetch(u, { credentials: 'same-origin' });
-      if (response.ok && !response.redirected) await cache.put(u, response);
-    } catch (err) { /* kept on the next visit to the page */ }
+      if (!response.ok) return false;
+      // A page that now redirects (a visit already sent) has nothing to keep.
+      if (!response.redirected) await cache.put(u, response);
+      return true;
+    } catch (err) {
+      return false;  // kept on the next visit to the page
+    }
   }));
+  if (renew && got.every(Boolean)) {
+    await cache.delete(`${KEPT}${encodeURIComponent(key)}`, { ignoreSearch: true });
+    await cache.put(marker, new Response(version));
+  }
 }
 
 self.addEventListener('message', (event) => {
   const data = event.data || {};
   const reply = () => event.ports[0] && event.ports[0].postMessage('ok');
   if (data.type === 'keep-pages' && Array.isArray(data.urls)) {
-    event.waitUntil(keepPages(data.urls).then(reply));
+    event.waitUntil(keepPages(data.urls, String(data.key || ''), data.version || '').then(reply));
   } else if (data.type === 'forget-pages') {
     // Pages hold one user's visits: on a shared phone the next user must not see them.
     event.waitUntil(caches.delete(PAGES).then(reply));

@@ -6,6 +6,7 @@ names as JSON (drafts, the offline submission) and photos one by one, with the C
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -54,9 +55,14 @@ from audit.visits.field import (
     visit_for_shopper,
 )
 from audit.visits.photos import delete_photo, store_photo
+from audit.web.assets import current_build
 from audit.web.database import get_db
 from audit.web.errors import http_status, message, messages
 from audit.web.formatting import moment
+
+# What the phone keeps to open the field app without signal (static/sw.js, cache-first).
+SHELL_FILES = ("css/app.css", "css/field.css", "js/field.js", "js/store.js", "js/sync.js",
+               "manifest.webmanifest", "icons/icon.svg")
 
 
 def _own_visit(visit_id: int) -> dict:
@@ -324,10 +330,19 @@ def state(visit_id: int):
 
 @bp.route("/sw.js")
 def service_worker():
-    """The service worker, served from /shopper/ so that its scope covers the field app."""
-    script = (Path(current_app.static_folder) / "sw.js").read_bytes()
+    """The service worker, served from /shopper/ so that its scope covers the field app.
+
+    It learns the static build and the shell's versioned URLs here: a deploy that changes any
+    static file changes this script, so phones install the new worker (and its shell) at once.
+    """
+    shell = [url_for("static", filename=name) for name in SHELL_FILES]
+    script = (Path(current_app.static_folder) / "sw.js").read_text(encoding="utf-8")
+    script = script.replace("const BUILD = 'dev';", f"const BUILD = {json.dumps(current_build())};")
+    script = script.replace("const ASSETS = [];", f"const ASSETS = {json.dumps(shell)};")
     response = make_response(script)
     response.mimetype = "text/javascript"
-    # Browsers check for a new worker on each visit; never let a cache hide an update.
+    # Browsers check for a new worker on each visit; never let a cache hide an update. The ETag
+    # makes that check a 304 while nothing changed.
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    response.add_etag()
+    return response.make_conditional(request)

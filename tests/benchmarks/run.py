@@ -44,6 +44,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=15, help="runs of each aggregation timing")
     p.add_argument("--review-rounds", type=int, default=50,
                    help="rounds of the review queue against /healthz, interleaved")
+    p.add_argument("--warm-opens", type=int,
+                   help="warm page opens of the phone in Chromium, median taken (default 9)")
     p.add_argument("--bulk-stores", type=int, default=200)
     p.add_argument("--queue-stores", type=int, default=200,
                    help="store reports of the queue part (serial, SQLite queue, Redis)")
@@ -55,6 +57,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--smoke", action="store_true", help="tiny sizes: a check, not a measure")
     args = p.parse_args(argv)
     args.full = full or args.duration >= 300
+    args.warm_opens = args.warm_opens or (3 if args.smoke else 9)
     if args.smoke:
         args.stores, args.visits, args.shoppers = 4, 52, 3
         args.duration, args.burst, args.think = 3, 1.5, 0.05
@@ -94,7 +97,16 @@ def table(rows: list[Row], heading: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen parts in order (load last: it adds submitted visits) and print."""
-    from tests.benchmarks import aggregation, data, load, pdf, queue_bench, review_bench, weight
+    from tests.benchmarks import (
+        aggregation,
+        data,
+        load,
+        pdf,
+        phone,
+        queue_bench,
+        review_bench,
+        weight,
+    )
 
     args = parse(argv)
     only = set(args.only or SECTIONS)
@@ -122,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
          + pdf.cached_download(database, args.workdir, max(5, args.repeats)))
     part("bulk", lambda: pdf.bulk_benchmarks(database, args.bulk_stores))
     part("queue", lambda: queue_bench.queue_benchmarks(database, args.queue_stores))
-    part("phone", lambda: weight.page_weight(database, args.workdir))
+    part("phone", lambda: weight.page_weight(database, args.workdir)
+         + phone.phone_benchmarks(database, args.workdir, args.warm_opens))
     part("review", lambda: review_bench.review_benchmarks(database, args.workdir,
                                                           args.review_rounds))
     part("load", lambda: load.load_benchmark(

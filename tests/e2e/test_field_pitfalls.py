@@ -7,6 +7,7 @@ import time
 
 import pytest
 from conftest import make_store
+from flask import request
 from playwright.sync_api import expect
 
 from audit.criteria_sets.versions import add_set
@@ -165,11 +166,15 @@ def deploy_new_worker(app) -> None:
     old_view = app.view_functions["shopper.service_worker"]
 
     def new_release():
+        # The browser's update check asks "changed since this ETag?": the old release would
+        # answer 304; the new one has other bytes, so it is always answered in full.
+        request.environ.pop("HTTP_IF_NONE_MATCH", None)
         response = old_view()
         script = response.get_data()
         assert b"const VERSION = 'field-v1';" in script  # else this test no longer deploys
         response.set_data(script.replace(b"'field-v1'", b"'field-v2'"))
-        return response
+        response.add_etag(overwrite=True)
+        return response.make_conditional(request)
 
     app.view_functions["shopper.service_worker"] = new_release
 
