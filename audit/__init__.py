@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         csrf,
         database,
         errors,
+        favicon,
         formatting,
         health,
         i18n,
@@ -54,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     formatting.init_app(app)
     labels.init_app(app)
     health.init_app(app)
+    favicon.init_app(app)
     admin.init_app(app)
     shopper.init_app(app)
     review.init_app(app)
