@@ -137,7 +137,7 @@ def test_admin_shopper_reviewer_and_manager_live_one_audit(open_page, shots, db,
     manager.get_by_role("link", name="ACC-1 Acceptance Street").click()
     folder = shots("manager-store", manager).parent
     with manager.expect_download() as download:
-        manager.get_by_role("link", name="Last 3 months").click()
+        manager.get_by_role("button", name="Last 3 months").click()
     saved = folder / "16-manager-report.pdf"
     download.value.save_as(saved)
     text = " ".join(p.extract_text() for p in PdfReader(saved).pages)
