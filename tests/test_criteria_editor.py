@@ -264,8 +264,15 @@ def test_web_import_creates_a_set_or_a_version(admin, db):
     response = _upload(admin, TINY, "tiny.yml")
     assert response.status_code == 302
     assert store.current_version_id(db, "tiny") is None  # a draft until published
-    assert _upload(admin, TINY, publish=True).status_code == 302
-    assert store.current_version_id(db, "tiny") is not None
+    # English only: imported as a draft, and publishing it waits for the admin's word.
+    asked = _upload(admin, TINY, publish=True)
+    assert asked.status_code == 200 and "Publish anyway" in asked.text
+    assert "greeted</code> · question" in asked.text
+    assert store.current_version_id(db, "tiny") is None
+    draft = store.open_draft(db, store.set_id_of(db, "tiny"))
+    assert admin.post(f"/admin/criteria/versions/{draft}/publish",
+                      {"confirm": "missing_texts"}).status_code == 302
+    assert store.current_version_id(db, "tiny") == draft
     assert db["criteria_versions"].count_where("set_id = ?", [store.set_id_of(db, "tiny")]) == 1
 
 

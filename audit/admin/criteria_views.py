@@ -23,7 +23,7 @@ from audit.web.labels import text_field_label
 from criteria.diff import diff_sets
 from criteria.io import CriteriaError, Problem, dump_set, load_set, set_to_dict
 from criteria.model import CriteriaSet, text
-from criteria.translations import MissingText
+from criteria.translations import MissingText, missing_texts
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 # The criteria pages list problems with `{{ p|problem_text }}`, in the admin's language.
@@ -96,11 +96,15 @@ def criteria_import():
         return _sets_page(form, status=400)
     try:
         cs = load_set(upload.stream.read(), fmt)  # the size limit is criteria.io's
+        # Untranslated texts: stored as a draft, and the admin confirms publishing it.
+        missing = missing_texts(cs, LANGUAGES) if form.publish.data else {}
         version_id, _new = store.import_set(get_db(), cs, user_id=current_user.id,
-                                            publish=form.publish.data)
+                                            publish=form.publish.data and not missing)
     except CriteriaError as err:
         return _sets_page(form, err.problems, 400)
     flash(_("Imported %(key)s.", key=cs.key), "success")
+    if missing:
+        return _publish_confirmation(store.get_version(get_db(), version_id), missing)
     return redirect(url_for("admin.criteria_edit", version_id=version_id))
 
 
@@ -219,11 +223,16 @@ def criteria_publish(version_id: int):
     except Conflict as err:
         if err.code != "missing_texts":
             raise
-        return render_template("admin/criteria/publish_confirm.html", version=version,
-                               missing=_missing_rows(version_id, err.details),
-                               action=forms.ActionForm())
+        return _publish_confirmation(version, err.details)
     flash(_("Version %(n)s published: new visits use it.", n=version["number"]), "success")
     return redirect(url_for("admin.criteria_set", set_id=version["set_id"]))
+
+
+def _publish_confirmation(version: dict, missing: dict) -> str:
+    """The page that lists a draft's untranslated texts and asks before publishing it."""
+    return render_template("admin/criteria/publish_confirm.html", version=version,
+                           missing=_missing_rows(version["id"], missing),
+                           action=forms.ActionForm())
 
 
 def _missing_rows(version_id: int, missing: dict) -> list[tuple[str, list[dict]]]:
