@@ -135,3 +135,19 @@ def test_self_refreshing_pages_pass_axe_and_the_reader_can_pause_them(world, db,
     # Resumed, the page loads itself again.
     with admin.expect_navigation(timeout=8000):
         admin.get_by_role("button", name="Resume automatic refresh").click()
+
+
+def test_publish_confirmation_lists_missing_texts_and_passes_axe(world, db, open_page,
+                                                                 a11y_problems):
+    from audit.criteria_sets.versions import edit_version
+
+    draft = edit_version(db, world["current_version"], lambda d: d["sections"][0]["criteria"][0]
+                         .update(text={"en": "Only in English"}))
+    page = open_page("narrow")
+    log_in_as(page, "admin")
+    page.goto(f"/admin/criteria/versions/{draft}/edit")
+    page.locator("main form.inline button.primary").click()
+    expect(page.get_by_role("button", name="Publish anyway")).to_be_visible()
+    assert a11y_problems(page) == []
+    page.get_by_role("button", name="Publish anyway").click()
+    expect(page.locator("main")).to_contain_text("published")
