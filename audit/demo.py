@@ -421,5 +421,5 @@ def _scaled_answers(cs: CriteriaSet, channel: str, quality: float, start: dateti
 def logins() -> str:
     """The demo logins, for the terminal."""
     lines = ["Demo logins (e-mail / password):"]
-    lines += [f"  {role:8} {email:34} {PASSWORDS[email]}" for email, _n, role, _l in PEOPLE]
+    lines += [f"  {role:8} {email:36} {PASSWORDS[email]}" for email, _n, role, _l in PEOPLE]
     return "\n".join(lines)
