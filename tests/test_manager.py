@@ -58,7 +58,7 @@ def test_a_preset_report_keeps_the_chosen_language_and_its_period(login, stores)
     from datetime import date, timedelta
 
     response = login("manager").get(
-        f"/manager/stores/{stores['own']}/report.pdf?preset=3m&lang=pl&start=&end=")
+        f"/manager/stores/{stores['own']}/report.pdf?preset=3m&lang=pl&start=2026-13&end=")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     start = date.today() - timedelta(days=90)
     assert f"audit-OWN-2-{start}-{date.today()}.pdf" in response.headers["Content-Disposition"]

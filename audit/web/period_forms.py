@@ -58,15 +58,16 @@ def keyed_presets(today: date | None = None) -> list[tuple[str, str, Period]]:
 
 def period_or_400(form: PeriodForm) -> Period:
     """The period the form asks for; a 400 page with the reason when it is not a period."""
-    if not form.validate():
-        field = form.start if form.start.errors else form.end
-        _bad(_("%(field)s: give a date as YYYY-MM-DD.", field=field.label.text))
     if form.preset.data:
-        # A preset button wins over the dates typed beside it: it was the one pressed.
+        # A preset button wins over the dates typed beside it (even half-typed ones): it was
+        # the one pressed.
         chosen = {key: period for key, _label, period in keyed_presets()}
         if form.preset.data not in chosen:
             _bad(_("Choose one of the periods offered."))
         return chosen[form.preset.data]
+    if not form.validate():
+        field = form.start if form.start.errors else form.end
+        _bad(_("%(field)s: give a date as YYYY-MM-DD.", field=field.label.text))
     end = form.end.data or date.today()
     start = form.start.data or end - timedelta(days=DEFAULT_DAYS - 1)
     try:
