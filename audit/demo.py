@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlite_utils import Database
 
@@ -20,23 +20,29 @@ from audit.visits.history import (
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, score_visit
 
+# email, name, role, language of the pages (None: the browser's). A chain's pool of shoppers is
+# larger than the monthly visits to one store, so each store sees a new face most months.
+PEOPLE = [
+    ("admin@demo.example.com", "Ewa Admin", "admin", None),
+    ("anna.nowak@demo.example.com", "Anna Nowak", "manager", "pl"),
+    ("piotr.wisniewski@demo.example.com", "Piotr Wiśniewski", "manager", "pl"),
+    ("kasia.shopper@demo.example.com", "Katarzyna Zielińska", "shopper", None),
+    ("tomek.shopper@demo.example.com", "Tomasz Kowalczyk", "shopper", "pl"),
+    ("olga.shopper@demo.example.com", "Olga Iwanowa", "shopper", "ru"),
+    ("marta.shopper@demo.example.com", "Marta Wójcik", "shopper", "pl"),
+    ("jakub.shopper@demo.example.com", "Jakub Lewandowski", "shopper", "pl"),
+    ("agnieszka.shopper@demo.example.com", "Agnieszka Kamińska", "shopper", "pl"),
+    ("michal.shopper@demo.example.com", "Michał Dąbrowski", "shopper", "pl"),
+    ("zofia.shopper@demo.example.com", "Zofia Szymańska", "shopper", "pl"),
+    ("pawel.shopper@demo.example.com", "Paweł Woźniak", "shopper", "pl"),
+    ("natalia.shopper@demo.example.com", "Natalia Mazur", "shopper", "pl"),
+]
 PASSWORDS = {
     "admin@demo.example.com": "demo-admin-2026",
     "anna.nowak@demo.example.com": "demo-manager-2026",
     "piotr.wisniewski@demo.example.com": "demo-manager-2026",
-    "kasia.shopper@demo.example.com": "demo-shopper-2026",
-    "tomek.shopper@demo.example.com": "demo-shopper-2026",
-    "olga.shopper@demo.example.com": "demo-shopper-2026",
+    **{email: "demo-shopper-2026" for email, _n, role, _l in PEOPLE if role == "shopper"},
 }
-
-PEOPLE = [
-    ("admin@demo.example.com", "Ewa Admin", "admin"),
-    ("anna.nowak@demo.example.com", "Anna Nowak", "manager"),
-    ("piotr.wisniewski@demo.example.com", "Piotr Wiśniewski", "manager"),
-    ("kasia.shopper@demo.example.com", "Katarzyna Zielińska", "shopper"),
-    ("tomek.shopper@demo.example.com", "Tomasz Kowalczyk", "shopper"),
-    ("olga.shopper@demo.example.com", "Olga Iwanowa", "shopper"),
-]
 
 # code, name, channel, region, address or URL, latitude, longitude
 STORES = [
@@ -62,14 +68,20 @@ STORES = [
      "https://outlet.example.pl", None, None),
 ]
 
+# A Polish chain: shoppers write their comments and remarks in Polish.
 COMMENTS = [
-    "Staff member was friendly and made eye contact.",
-    "Had to ask twice before getting an answer.",
-    "Price tags on the shelf matched the till.",
-    "Promotion poster did not say when the offer ends.",
-    "Consultant explained the return policy without being asked.",
-    "The till queue moved slowly; only one till was open.",
+    "Sprzedawczyni była uprzejma i utrzymywała kontakt wzrokowy.",
+    "Musiałam dwa razy pytać, zanim ktoś odpowiedział.",
+    "Ceny na półce zgadzały się z ceną przy kasie.",
+    "Plakat promocyjny nie podawał, do kiedy trwa oferta.",
+    "Doradca sam z siebie wyjaśnił zasady zwrotu towaru.",
+    "Kolejka do kasy posuwała się wolno, otwarta była tylko jedna kasa.",
     "Obsługa bardzo uprzejma, szybka odpowiedź.",
+    "Przymierzalnie czyste, ale brakowało wieszaków.",
+    "Pracownik zaproponował kartę lojalnościową bez nachalności.",
+    "Przy wejściu nikt się nie przywitał, personel rozmawiał między sobą.",
+    "Na paragonie była właściwa kwota, sprzedawca wydał resztę bez pomyłki.",
+    "Odpowiedź na e-mail rzeczowa, ale bez podpisu konsultanta.",
 ]
 
 # The scaled data set (--stores/--visits): regions the generated stores are spread over.
@@ -85,7 +97,7 @@ class DemoOptions:
 
     seed: int = 1
     months: int = 6
-    visits_per_month: int = 2
+    visits_per_month: int = 1
     stores: int | None = None  # set (with visits): the scaled data set instead of the demo
     visits: int | None = None
 
@@ -109,14 +121,19 @@ def generate(db: Database, options: DemoOptions, today: date | None = None) -> d
     rng = random.Random(options.seed)
     load_builtin_sets(db)
     with db.atomic():
-        people = {email: create_user(db, email=email, name=name, role=role,
-                                     password=PASSWORDS[email], is_reviewer=role == "admin")
-                  for email, name, role in PEOPLE}
+        people = _make_people(db)
         stores = _make_stores(db, people)
-        shoppers = [people[e] for e, _, r in PEOPLE if r == "shopper"]
+        shoppers = [people[e] for e, _n, r, _l in PEOPLE if r == "shopper"]
         admin = people["admin@demo.example.com"]
         count = _make_visits(db, stores, shoppers, admin, options, today, rng)
     return {"users": len(people), "stores": len(stores), "visits": count}
+
+
+def _make_people(db: Database) -> dict[str, int]:
+    """The demo's accounts; returns e-mail -> user id."""
+    return {email: create_user(db, email=email, name=name, role=role, password=PASSWORDS[email],
+                               is_reviewer=role == "admin", language=language)
+            for email, name, role, language in PEOPLE}
 
 
 def _make_stores(db: Database, people: dict) -> list[dict]:
@@ -139,38 +156,55 @@ def _make_stores(db: Database, people: dict) -> list[dict]:
     return stores
 
 
+STRIDE = 3  # with 10 shoppers, spreads each one's recent visits over the 7 shops (see the test)
+
+
 def _make_visits(db, stores, shoppers, admin_id, options, today, rng) -> int:
-    """Published visits for past months, a few waiting for review, a few still to do."""
+    """Published visits for past months, then one visit per store this month: a few waiting
+    for review, the rest still to do.
+
+    Shoppers take turns: the n-th visit to store i goes to shopper (3i + n) mod the pool, so a
+    shopper sees a store again only after the whole pool has, and neighbouring stores are not
+    locked for the same shoppers: the revisit lockout leaves most stores open to each shopper.
+    """
     versions = {"physical": current_version_id(db, "physical-store"),
                 "online": current_version_id(db, "online-shop")}
+    # Nothing after the moment the demo describes: the end of `today`, or now if that is sooner.
+    now = min(datetime.now(UTC), datetime.combine(today, time(23, 59), UTC))
     count = 0
-    for store in stores:
+    for i, store in enumerate(stores):
         quality = rng.uniform(0.45, 0.97)
         version_id = versions[store["channel"]]
         cs = version_set(db, version_id)
+        turn = 0
         for month in range(options.months, 0, -1):
-            for _n in range(options.visits_per_month):
-                day = today - timedelta(days=30 * month - rng.randint(0, 27))
+            for n in range(options.visits_per_month):
+                # Spread over the month, oldest first, so the turns follow the calendar.
+                day = today - timedelta(days=30 * month - 30 * n // options.visits_per_month
+                                        - rng.randint(0, 29 // options.visits_per_month))
                 quality = min(0.99, max(0.3, quality + rng.uniform(-0.06, 0.08)))
-                _visit(db, store, rng.choice(shoppers), version_id, cs, day, quality, rng,
-                       "published", admin_id)
+                shopper = shoppers[(STRIDE * i + turn) % len(shoppers)]
+                _visit(db, store, shopper, version_id, cs, day, quality, rng, "published",
+                       admin_id, now)
+                turn += 1
                 count += 1
-        _visit(db, store, rng.choice(shoppers), version_id, cs, today - timedelta(days=2),
-               quality, rng, "submitted", admin_id)
-        _scheduled(db, store, rng.choice(shoppers), version_id, today, admin_id)
-        count += 2
+        shopper = shoppers[(STRIDE * i + turn) % len(shoppers)]
+        if i % 3 == 1:
+            _visit(db, store, shopper, version_id, cs, today - timedelta(days=2), quality, rng,
+                   "submitted", admin_id, now)
+        else:
+            _scheduled(db, store, shopper, version_id, today, admin_id)
+        count += 1
     for version_id in versions.values():
         freeze(db, version_id)
     return count
 
 
-def _visit(db, store, shopper_id, version_id, cs, day, quality, rng, status, admin_id) -> None:
-    """One completed visit with answers, scored."""
-    start = datetime(day.year, day.month, day.day, rng.randint(9, 18), rng.randint(0, 59),
-                     tzinfo=UTC)
-    length = timedelta(minutes=rng.randint(12, 35)) if store["channel"] == "physical" \
-        else timedelta(days=rng.randint(5, 9))
-    end = start + length
+def _visit(db, store, shopper_id, version_id, cs, day, quality, rng, status, admin_id,
+           now: datetime) -> None:
+    """One completed visit with answers, scored; it ended (and was published) before `now`."""
+    start, end = visit_times(day, store["channel"], status == "published", now, rng)
+    day = start.date()
     stamp = lambda t: t.isoformat(timespec="seconds")  # noqa: E731
     visit = {
         "store_id": store["id"], "shopper_id": shopper_id, "version_id": version_id,
@@ -198,6 +232,25 @@ def _visit(db, store, shopper_id, version_id, cs, day, quality, rng, status, adm
                 "updated_at": stamp(end),
             })
     add_finished_visit(db, visit, rows, scored_at=end)
+
+
+def visit_times(day: date, channel: str, published: bool, now: datetime,
+                rng: random.Random) -> tuple[datetime, datetime]:
+    """Start and end of a visit made around `day`, all of it in the past.
+
+    A shop visit lasts minutes, an online one days (waiting for answers); a published one was
+    approved a day after it ended. When that would reach past `now` (late today, or an online
+    visit begun days ago), the visit moves back until everything happened an hour before now.
+    """
+    start = datetime(day.year, day.month, day.day, rng.randint(9, 18), rng.randint(0, 59),
+                     tzinfo=UTC)
+    length = timedelta(minutes=rng.randint(12, 35)) if channel == "physical" \
+        else timedelta(days=rng.randint(5, 9))
+    latest = start + length + (timedelta(days=1) if published else timedelta())
+    too_late = latest - (now - timedelta(hours=1))
+    if too_late > timedelta():
+        start -= timedelta(days=too_late.days + 1)  # whole days: it stays in shop hours
+    return start, start + length
 
 
 def _scheduled(db, store, shopper_id, version_id, today, admin_id) -> None:
@@ -259,12 +312,11 @@ def generate_scaled(db: Database, options: DemoOptions, today: date | None = Non
     rng = random.Random(options.seed)
     load_builtin_sets(db)
     store_count, visit_count = options.stores or 1, options.visits or 0
+    now = min(datetime.now(UTC), datetime.combine(today, time(23, 59), UTC))
     with db.atomic():
-        people = {email: create_user(db, email=email, name=name, role=role,
-                                     password=PASSWORDS[email], is_reviewer=role == "admin")
-                  for email, name, role in PEOPLE}
+        people = _make_people(db)
         stores = _scaled_stores(db, people, store_count, rng)
-        shoppers = [people[e] for e, _, r in PEOPLE if r == "shopper"]
+        shoppers = [people[e] for e, _n, r, _l in PEOPLE if r == "shopper"]
         versions = {"physical": current_version_id(db, "physical-store"),
                     "online": current_version_id(db, "online-shop")}
         sets = {channel: version_set(db, vid) for channel, vid in versions.items()}
@@ -273,7 +325,7 @@ def generate_scaled(db: Database, options: DemoOptions, today: date | None = Non
         for start in range(0, len(plan), BATCH_VISITS):
             batch = plan[start:start + BATCH_VISITS]
             _insert_batch(db, batch, first_id + start, shoppers, versions, sets,
-                          people["admin@demo.example.com"], rng)
+                          people["admin@demo.example.com"], rng, now)
         for version_id in versions.values():
             freeze(db, version_id)
     return {"users": len(people), "stores": len(stores), "visits": len(plan)}
@@ -319,7 +371,7 @@ def _scaled_plan(stores: list[dict], total: int, today: date, rng: random.Random
     return plan
 
 
-def _insert_batch(db, batch, first_id, shoppers, versions, sets, admin_id, rng) -> None:
+def _insert_batch(db, batch, first_id, shoppers, versions, sets, admin_id, rng, now) -> None:
     """Visits, answers and section scores of a batch, each table in one executemany."""
     visits, answers, sections = [], [], []
     for offset, (store, day) in enumerate(batch):
@@ -327,10 +379,7 @@ def _insert_batch(db, batch, first_id, shoppers, versions, sets, admin_id, rng) 
         channel = store["channel"]
         cs = sets[channel]
         quality = min(0.99, max(0.3, store["quality"] + rng.uniform(-0.1, 0.1)))
-        start = datetime(day.year, day.month, day.day, rng.randint(9, 18), rng.randint(0, 59),
-                         tzinfo=UTC)
-        end = start + (timedelta(minutes=rng.randint(12, 35)) if channel == "physical"
-                       else timedelta(days=rng.randint(5, 9)))
+        start, end = visit_times(day, channel, True, now, rng)
         given = _scaled_answers(cs, channel, quality, start, rng)
         result = score_visit(cs, {k: v for k, (v, _s, _c) in given.items()}, channel=channel,
                              now=end)
@@ -372,5 +421,5 @@ def _scaled_answers(cs: CriteriaSet, channel: str, quality: float, start: dateti
 def logins() -> str:
     """The demo logins, for the terminal."""
     lines = ["Demo logins (e-mail / password):"]
-    lines += [f"  {role:8} {email:34} {PASSWORDS[email]}" for email, _n, role in PEOPLE]
+    lines += [f"  {role:8} {email:36} {PASSWORDS[email]}" for email, _n, role, _l in PEOPLE]
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from audit.web import (
     csrf,
     database,
     errors,
+    favicon,
     formatting,
     health,
     i18n,
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     formatting.init_app(app)
     labels.init_app(app)
     health.init_app(app)
+    favicon.init_app(app)
     admin.init_app(app)
     shopper.init_app(app)
     review.init_app(app)

@@ -13,6 +13,7 @@ ACCESS = {
     "auth.logout": "any",
     "auth.home": "any",
     "health.healthz": "public",
+    "favicon.favicon": "public",
     "i18n.choose_language": "public",
     "admin.index": "admin",
     "admin.users": "admin",

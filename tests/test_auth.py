@@ -81,3 +81,9 @@ def test_session_cookie_is_httponly_and_lax(app, people):
     page = client.get("/login")
     cookie = page.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_favicon_ico_answers_with_the_app_icon(app):
+    response = app.test_client().get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/png" and response.data.startswith(b"\x89PNG")

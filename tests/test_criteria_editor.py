@@ -74,7 +74,10 @@ def test_admin_duplicates_adds_reorders_previews_and_publishes(admin, db):
     assert 'id="q-receipt_handed"' in preview.text  # the shopper's own question block
 
     assert store.current_version_id(db, "my-store") is None
-    assert admin.post(f"/admin/criteria/versions/{draft}/publish").status_code == 302
+    # English-only texts: publishing asks first (see the test below), then goes ahead.
+    assert admin.post(f"/admin/criteria/versions/{draft}/publish").status_code == 200
+    assert admin.post(f"/admin/criteria/versions/{draft}/publish",
+                      {"confirm": "missing_texts"}).status_code == 302
     assert store.current_version_id(db, "my-store") == draft
     assert store.current_version_id(db, KEY) == _v1(db)  # the original is untouched
 
@@ -261,8 +264,15 @@ def test_web_import_creates_a_set_or_a_version(admin, db):
     response = _upload(admin, TINY, "tiny.yml")
     assert response.status_code == 302
     assert store.current_version_id(db, "tiny") is None  # a draft until published
-    assert _upload(admin, TINY, publish=True).status_code == 302
-    assert store.current_version_id(db, "tiny") is not None
+    # English only: imported as a draft, and publishing it waits for the admin's word.
+    asked = _upload(admin, TINY, publish=True)
+    assert asked.status_code == 200 and "Publish anyway" in asked.text
+    assert "greeted</code> · question" in asked.text
+    assert store.current_version_id(db, "tiny") is None
+    draft = store.open_draft(db, store.set_id_of(db, "tiny"))
+    assert admin.post(f"/admin/criteria/versions/{draft}/publish",
+                      {"confirm": "missing_texts"}).status_code == 302
+    assert store.current_version_id(db, "tiny") == draft
     assert db["criteria_versions"].count_where("set_id = ?", [store.set_id_of(db, "tiny")]) == 1
 
 
@@ -367,3 +377,36 @@ def test_a_language_beyond_en_pl_ru_survives_an_edit_in_the_form(admin, db):
     admin.post(f"/admin/criteria/versions/{draft}/criteria/greeted_on_entry", values)
     criterion = store.version_set(db, draft).criterion("greeted_on_entry")
     assert criterion.weight == 3 and criterion.text["de"] == "Wurden Sie begrüßt?"
+
+
+def test_publishing_a_draft_with_untranslated_texts_lists_them_and_waits_for_a_confirmation(
+        admin, db):
+    set_id = store.set_id_of(db, KEY)
+    draft = _version_from(admin.post(f"/admin/criteria/{set_id}/duplicate",
+                                     {"key": "my-store", "name": "My store"}))
+    section = {"s-key": "checkout", "s-title-en": "Checkout", "s-title-pl": "Kasa",
+               "s-weight": "1", "c-key": "queue_wait", "c-type": "yes_no", "c-required": "1",
+               "c-text-en": "Did you queue?", "c-text-pl": "Czy stałeś w kolejce?"}
+    assert _version_from(admin.post(f"/admin/criteria/versions/{draft}/sections/new",
+                                    section)) == draft
+    asked = admin.post(f"/admin/criteria/versions/{draft}/publish")
+    assert asked.status_code == 200 and "Publish anyway" in asked.text
+    polish = asked.text[asked.text.index("Polski"):asked.text.index("Русский")]
+    russian = asked.text[asked.text.index("Русский"):]
+    # The name is English only; the section title and the question have Polish, not Russian.
+    assert "my-store</code> · name of the set" in polish and "checkout" not in polish
+    for where in ("my-store</code> · name of the set", "checkout</code> · section title",
+                  "queue_wait</code> · question"):
+        assert where in russian
+    assert f"/admin/criteria/versions/{draft}/criteria/queue_wait" in russian
+    assert store.current_version_id(db, "my-store") is None  # nothing published yet
+    confirmed = admin.post(f"/admin/criteria/versions/{draft}/publish",
+                           {"confirm": "missing_texts"})
+    assert confirmed.status_code == 302
+    assert store.current_version_id(db, "my-store") == draft
+
+
+def test_a_fully_translated_draft_publishes_without_asking(admin, db):
+    draft = store.edit_version(db, _v1(db), lambda d: d.update(pass_mark=70))
+    assert admin.post(f"/admin/criteria/versions/{draft}/publish").status_code == 302
+    assert store.current_version_id(db, KEY) == draft

@@ -238,3 +238,19 @@ def test_cached_sets_of_the_same_version_id_in_two_databases_stay_apart(app, tmp
         assert _first_text(store.version_set(other, ids[1])) == "In the other"
     first.close()
     other.close()
+
+
+def test_publish_with_required_languages_refuses_untranslated_texts_and_writes_nothing(db):
+    from audit.errors import Conflict
+    from criteria.translations import MissingText
+
+    draft = store.edit_version(db, store.current_version_id(db, KEY), lambda d: d["sections"][0][
+        "criteria"][0].update(text={"en": "Only in English"}))
+    before = [dict(r) for r in db["criteria_versions"].rows]
+    with pytest.raises(Conflict) as refused:
+        store.publish_version(db, draft, languages_required=("en", "pl", "ru"))
+    key = store.version_set(db, draft).sections[0].criteria[0].key
+    assert refused.value.code == "missing_texts"
+    assert refused.value.details == {"pl": [MissingText(key, "text")],
+                                     "ru": [MissingText(key, "text")]}
+    assert [dict(r) for r in db["criteria_versions"].rows] == before

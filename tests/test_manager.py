@@ -40,10 +40,35 @@ def test_index_lists_own_stores_with_score_trend_and_last_visit(login, stores):
 
 def test_store_page_shows_published_visits_and_one_tap_reports(login, stores):
     page = login("manager").get(f"/manager/stores/{stores['own']}").text
-    assert page.count("/report.pdf") >= 4
+    assert page.count('name="preset"') == 4 and "/report.pdf" in page
     assert f"/manager/visits/{stores['visits'][0]}/report.pdf" in page
     assert f"/manager/visits/{stores['hidden']}/" not in page
     assert SHOPPER not in page
+
+
+def test_report_presets_are_buttons_of_the_form_that_chooses_the_language(login, stores):
+    page = login("manager").get(f"/manager/stores/{stores['own']}").text
+    form = page[page.index('class="period-form"'):]
+    form = form[:form.index("</form>")]
+    assert 'name="lang"' in form
+    assert all(f'name="preset" value="{key}"' in form for key in ("3m", "6m", "12m", "year"))
+
+
+def test_a_preset_report_keeps_the_chosen_language_and_its_period(login, stores):
+    from datetime import date, timedelta
+
+    response = login("manager").get(
+        f"/manager/stores/{stores['own']}/report.pdf?preset=3m&lang=pl&start=2026-13&end=")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    start = date.today() - timedelta(days=90)
+    assert f"audit-OWN-2-{start}-{date.today()}.pdf" in response.headers["Content-Disposition"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Okres audytu" in text
+
+
+def test_an_unknown_preset_is_400_with_a_message(login, stores):
+    response = login("manager").get(f"/manager/stores/{stores['own']}/report.pdf?preset=5y")
+    assert response.status_code == 400 and "Choose one of the periods offered." in response.text
 
 
 def test_manager_cannot_see_other_managers_store(login, stores):

@@ -80,8 +80,8 @@ def demo_database(tmp_path_factory, options: DemoOptions):
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The demo's stores with a year of visits, two a month (as `flask demo --months 12`)."""
-    db = demo_database(tmp_path_factory, DemoOptions(seed=1, months=12))
+    """The demo's stores with a year of visits, two a month (the demo makes one by default)."""
+    db = demo_database(tmp_path_factory, DemoOptions(seed=1, months=12, visits_per_month=2))
     yield db
     db.close()
 

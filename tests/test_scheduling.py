@@ -79,6 +79,18 @@ def test_same_shopper_same_store_too_soon_is_refused_with_reason(login, db, peop
     assert db["visits"].count == 1
 
 
+def test_revisit_refusal_cites_the_latest_visit_inside_the_lockout(app, db, people):
+    store = make_store(db, "R-6")
+    for day in ("2026-08-20", "2026-09-20", "2026-09-01"):
+        make_visit(db, store, people["shopper"], status="submitted",
+                   started_at=f"{day}T10:00:00+00:00")
+    plan = VisitPlan([store], set_id(db, "physical-store"), people["shopper"],
+                     date(2026, 11, 1), date(2026, 11, 2))
+    with pytest.raises(RevisitConflict) as refused:
+        schedule_visits(db, plan, created_by=people["admin"], revisit_days=90)
+    assert "R-6 on 2026-09-20" in refused.value.reasons[0].english
+
+
 def test_admin_can_override_the_revisit_rule(login, db, people):
     store = make_store(db, "R-2")
     make_visit(db, store, people["shopper"], status="submitted",

@@ -14,12 +14,16 @@ from audit.admin import bp
 from audit.admin import criteria_forms as forms
 from audit.criteria_sets import versions as store
 from audit.errors import Conflict
+from audit.vocabulary import LANGUAGES
 from audit.web.criteria_problems import problem_message, problem_text
 from audit.web.database import get_db
 from audit.web.errors import message
+from audit.web.i18n import LANGUAGE_NAMES
+from audit.web.labels import text_field_label
 from criteria.diff import diff_sets
 from criteria.io import CriteriaError, Problem, dump_set, load_set, set_to_dict
-from criteria.model import text
+from criteria.model import CriteriaSet, text
+from criteria.translations import MissingText, missing_texts
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 # The criteria pages list problems with `{{ p|problem_text }}`, in the admin's language.
@@ -92,11 +96,15 @@ def criteria_import():
         return _sets_page(form, status=400)
     try:
         cs = load_set(upload.stream.read(), fmt)  # the size limit is criteria.io's
+        # Untranslated texts: stored as a draft, and the admin confirms publishing it.
+        missing = missing_texts(cs, LANGUAGES) if form.publish.data else {}
         version_id, _new = store.import_set(get_db(), cs, user_id=current_user.id,
-                                            publish=form.publish.data)
+                                            publish=form.publish.data and not missing)
     except CriteriaError as err:
         return _sets_page(form, err.problems, 400)
     flash(_("Imported %(key)s.", key=cs.key), "success")
+    if missing:
+        return _publish_confirmation(store.get_version(get_db(), version_id), missing)
     return redirect(url_for("admin.criteria_edit", version_id=version_id))
 
 
@@ -207,9 +215,45 @@ def criteria_publish(version_id: int):
     version = version_or_404(version_id)
     if not forms.ActionForm().validate_on_submit() or version["status"] != "draft":
         abort(400)
-    store.publish_version(get_db(), version_id)
+    # Texts missing in a language: the first press lists them, "Publish anyway" confirms.
+    confirmed = request.form.get("confirm") == "missing_texts"
+    try:
+        store.publish_version(get_db(), version_id,
+                              languages_required=() if confirmed else LANGUAGES)
+    except Conflict as err:
+        if err.code != "missing_texts":
+            raise
+        return _publish_confirmation(version, err.details)
     flash(_("Version %(n)s published: new visits use it.", n=version["number"]), "success")
     return redirect(url_for("admin.criteria_set", set_id=version["set_id"]))
+
+
+def _publish_confirmation(version: dict, missing: dict) -> str:
+    """The page that lists a draft's untranslated texts and asks before publishing it."""
+    return render_template("admin/criteria/publish_confirm.html", version=version,
+                           missing=_missing_rows(version["id"], missing),
+                           action=forms.ActionForm())
+
+
+def _missing_rows(version_id: int, missing: dict) -> list[tuple[str, list[dict]]]:
+    """Per language: each missing text's words, its English text and the page that edits it."""
+    cs = store.version_set(get_db(), version_id)
+    return [(LANGUAGE_NAMES[lang], [_missing_row(version_id, cs, m) for m in gaps])
+            for lang, gaps in missing.items()]
+
+
+def _missing_row(version_id: int, cs: CriteriaSet, gap: MissingText) -> dict:
+    """One missing text: its key, what it is, the English words that name it, where to fix it."""
+    if gap.field in ("name", "description"):
+        url, english = url_for("admin.criteria_edit", version_id=version_id), cs.name
+    elif gap.field == "title":
+        url = url_for("admin.criteria_section", version_id=version_id, section_key=gap.where)
+        english = next(s.title for s in cs.sections if s.key == gap.where)
+    else:
+        url = url_for("admin.criteria_criterion", version_id=version_id, criterion_key=gap.where)
+        english = cs.criterion(gap.where).text
+    return {"key": gap.where, "field": text_field_label(gap.field), "url": url,
+            "english": text(english, "en")}
 
 
 def _editable(version: dict) -> Response | None:

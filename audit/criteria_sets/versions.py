@@ -14,6 +14,7 @@ from audit.storage.db import now, open_db
 from criteria.io import CriteriaError, Problem, load_set, set_from_dict, set_to_dict
 from criteria.model import CriteriaSet
 from criteria.problems import N_
+from criteria.translations import missing_texts
 from reports.versions import version_sets
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "criteria" / "builtin"
@@ -232,12 +233,21 @@ def _touch_set(db: Database, set_id: int, cs: CriteriaSet) -> None:
                [json.dumps(cs.name, ensure_ascii=False), cs.channel, set_id])
 
 
-def publish_version(db: Database, version_id: int) -> None:
-    """Publish a draft: it becomes the current version, the one new visits use."""
+def publish_version(db: Database, version_id: int, *,
+                    languages_required: tuple[str, ...] = ()) -> None:
+    """Publish a draft: it becomes the current version, the one new visits use.
+
+    With `languages_required`, a draft whose texts lack one of them is refused (Conflict
+    "missing_texts", details: {language: [MissingText, ...]}) so the admin can confirm first.
+    """
     with db.atomic():
         row = get_version(db, version_id)
         if row is None or row["status"] != "draft":
             raise Conflict("not_a_draft", N_("Only a draft can be published."))
+        missing = missing_texts(version_set(db, version_id), languages_required)
+        if missing:
+            raise Conflict("missing_texts", N_("Some texts of this version are not translated."),
+                           details=missing)
         db.execute(
             "UPDATE criteria_versions SET status = 'published', published_at = ? WHERE id = ?",
             [now(), version_id],

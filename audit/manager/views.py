@@ -15,7 +15,7 @@ from audit.stores import managed_store_ids_sql
 from audit.web.database import get_db
 from audit.web.downloads import send_pdf
 from audit.web.formatting import current_locale, format_locale
-from audit.web.period_forms import PeriodForm, period_or_400, presets
+from audit.web.period_forms import PeriodForm, keyed_presets, period_or_400, presets
 from reports import aggregate, charts, csv_export, render
 
 
@@ -61,6 +61,7 @@ def store(store_id: int):
         db, [store_id], aggregate.Period(date(2000, 1, 1), period.end))))
     return render_template("manager/store.html", store=store, chart=chart,
                            visits=visits, presets=presets(), form=form,
+                           keyed_presets=keyed_presets(),
                            **store_actions_page(db, store, current_locale(), presets()[1][1]))
 
 

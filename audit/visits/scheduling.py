@@ -121,9 +121,10 @@ def revisit_reasons(db: Database, shopper_id: int, stores: list[dict], start: da
             """SELECT COALESCE(substr(started_at, 1, 10), window_start),
                       COALESCE(substr(started_at, 1, 10), window_end)
                FROM visits WHERE shopper_id = ? AND store_id = ? AND status != 'cancelled'
-               AND id != ?""",
+               AND id != ? ORDER BY 1 DESC""",
             [shopper_id, store["id"], exclude_visit or 0],
         ).fetchall()
+        # Newest first: the refusal cites the latest visit in the lockout, the one that matters.
         for first, last in rows:
             first_day, last_day = date.fromisoformat(first), date.fromisoformat(last)
             if start - timedelta(days=days) < last_day and first_day < end + timedelta(days=days):

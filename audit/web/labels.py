@@ -63,6 +63,19 @@ BY_KIND: dict[type[StrEnum], dict] = {VisitStatus: VISIT_STATUS, Channel: CHANNE
                                       ActionStatus: ACTION_STATUS}
 
 
+# The texts of a criteria set (criteria/translations.py MissingText.field), in running text.
+TEXT_FIELD = {"name": _l("name of the set"), "description": _l("description of the set"),
+              "title": _l("section title"), "text": _l("question"), "guidance": _l("guidance"),
+              "steps": _l("step names")}
+
+
+def text_field_label(field: str) -> str:
+    """Words for a text of a criteria set; option:<key> is one answer option's label."""
+    if field.startswith("option:"):
+        return _l("answer option “%(key)s”", key=field.removeprefix("option:"))
+    return TEXT_FIELD[field]
+
+
 def status_label(status: str) -> str:
     """A visit status in words."""
     return str(VISIT_STATUS.get(status, status))

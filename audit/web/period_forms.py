@@ -8,7 +8,7 @@ from flask import abort, current_app, make_response, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 from audit.web.formatting import current_locale
@@ -16,7 +16,9 @@ from audit.web.i18n import LANGUAGE_NAMES
 from reports.aggregate import Period, PeriodError
 
 DEFAULT_DAYS = 182
-PRESETS = ((_l("Last 3 months"), 91), (_l("Last 6 months"), 182), (_l("Last 12 months"), 365))
+# key (the ?preset= value), label, length in days; "year" is this calendar year so far.
+PRESETS = (("3m", _l("Last 3 months"), 91), ("6m", _l("Last 6 months"), 182),
+           ("12m", _l("Last 12 months"), 365))
 
 
 class PeriodForm(FlaskForm):
@@ -28,6 +30,8 @@ class PeriodForm(FlaskForm):
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
     lang = SelectField(_l("Language of the report"), validate_choice=False)
+    # A preset button of the same form, so the chosen language goes with it.
+    preset = StringField(validators=[Optional()])
 
     def __init__(self, *args, **kwargs) -> None:
         """Offer the app's languages; none or an unknown one given: the manager's own."""
@@ -40,15 +44,27 @@ class PeriodForm(FlaskForm):
 
 def presets(today: date | None = None) -> list[tuple[str, Period]]:
     """The one-tap periods offered on the store page."""
+    return [(label, period) for _key, label, period in keyed_presets(today)]
+
+
+def keyed_presets(today: date | None = None) -> list[tuple[str, str, Period]]:
+    """The one-tap periods with the key a form sends for each: (key, label, period)."""
     today = today or date.today()
-    out = [(str(label), Period(today - timedelta(days=days - 1), today))
-           for label, days in PRESETS]
-    out.append((_("This year"), Period(date(today.year, 1, 1), today)))
+    out = [(key, str(label), Period(today - timedelta(days=days - 1), today))
+           for key, label, days in PRESETS]
+    out.append(("year", _("This year"), Period(date(today.year, 1, 1), today)))
     return out
 
 
 def period_or_400(form: PeriodForm) -> Period:
     """The period the form asks for; a 400 page with the reason when it is not a period."""
+    if form.preset.data:
+        # A preset button wins over the dates typed beside it (even half-typed ones): it was
+        # the one pressed.
+        chosen = {key: period for key, _label, period in keyed_presets()}
+        if form.preset.data not in chosen:
+            _bad(_("Choose one of the periods offered."))
+        return chosen[form.preset.data]
     if not form.validate():
         field = form.start if form.start.errors else form.end
         _bad(_("%(field)s: give a date as YYYY-MM-DD.", field=field.label.text))

@@ -82,6 +82,12 @@ def test_admin_shopper_reviewer_and_manager_live_one_audit(open_page, shots, db,
     expect(admin.locator(".criterion-row")).to_have_count(2)
     shots("admin-criteria-draft", admin)
     admin.get_by_role("button", name="Publish version 1").click()
+    # Written in English only: the Polish and Russian texts are listed before it goes out.
+    expect(admin.get_by_role("heading", level=1)).to_have_text(
+        "Publish version 1 with texts missing?")
+    expect(admin.locator("main")).to_contain_text("knew_products")
+    shots("admin-criteria-missing-texts", admin)
+    admin.get_by_role("button", name="Publish anyway").click()
     expect(admin.locator(".flash-success")).to_contain_text("Version 1 published")
 
     today = date.today()
@@ -137,7 +143,7 @@ def test_admin_shopper_reviewer_and_manager_live_one_audit(open_page, shots, db,
     manager.get_by_role("link", name="ACC-1 Acceptance Street").click()
     folder = shots("manager-store", manager).parent
     with manager.expect_download() as download:
-        manager.get_by_role("link", name="Last 3 months").click()
+        manager.get_by_role("button", name="Last 3 months").click()
     saved = folder / "16-manager-report.pdf"
     download.value.save_as(saved)
     text = " ".join(p.extract_text() for p in PdfReader(saved).pages)

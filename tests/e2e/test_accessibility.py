@@ -4,6 +4,8 @@ visible focus, and the stopwatch and counter by keyboard and screen reader."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -103,3 +105,49 @@ def test_stopwatch_and_counter_work_by_keyboard_and_speak_their_values(world, op
     page.keyboard.press("Enter")
     expect(spoken).to_have_text("1")
     expect(counter.get_by_role("spinbutton")).to_have_value("1")
+
+
+def test_self_refreshing_pages_pass_axe_and_the_reader_can_pause_them(world, db, app, tmp_path,
+                                                                       open_page, a11y_problems):
+    # A queue nobody consumes keeps the manager's report "being prepared"; a run driven by
+    # nobody (driver_until in the future) keeps the admin's run page going.
+    app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=str(tmp_path / "queue.db"),
+                      RENDER_LOST_AFTER=600)
+    run = db["jobs"].insert({
+        "kind": "store_reports", "params": '{"start": "2026-09-01", "end": "2026-11-30"}',
+        "total": 4, "done": 1, "failed": 0, "status": "running",
+        "created_at": "2026-07-01T00:00:00+00:00", "updated_at": "2026-07-01T00:00:00+00:00",
+        "driver_until": time.time() + 600}).last_pk
+    admin, manager = open_page("narrow"), open_page("narrow")
+    log_in_as(admin, "admin")
+    log_in_as(manager, "manager")
+    admin.goto(f"/admin/reports/runs/{run}")
+    manager.goto(f"/manager/stores/{world['store_id']}/report.pdf?start=2026-09-01&end=2026-11-30")
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Preparing your report")
+    for page in (admin, manager):
+        assert page.locator("meta[http-equiv=refresh]").count() == 0
+        assert a11y_problems(page) == []
+        page.get_by_role("button", name="Pause automatic refresh").click()
+        expect(page.get_by_role("button", name="Resume automatic refresh")).to_be_visible()
+        page.evaluate("window.stillHere = true")  # gone if the page loads again
+    admin.wait_for_timeout(4000)  # longer than the 3 s between refreshes
+    assert admin.evaluate("window.stillHere") and manager.evaluate("window.stillHere")
+    # Resumed, the page loads itself again.
+    with admin.expect_navigation(timeout=8000):
+        admin.get_by_role("button", name="Resume automatic refresh").click()
+
+
+def test_publish_confirmation_lists_missing_texts_and_passes_axe(world, db, open_page,
+                                                                 a11y_problems):
+    from audit.criteria_sets.versions import edit_version
+
+    draft = edit_version(db, world["current_version"], lambda d: d["sections"][0]["criteria"][0]
+                         .update(text={"en": "Only in English"}))
+    page = open_page("narrow")
+    log_in_as(page, "admin")
+    page.goto(f"/admin/criteria/versions/{draft}/edit")
+    page.locator("main form.inline button.primary").click()
+    expect(page.get_by_role("button", name="Publish anyway")).to_be_visible()
+    assert a11y_problems(page) == []
+    page.get_by_role("button", name="Publish anyway").click()
+    expect(page.locator("main")).to_contain_text("published")

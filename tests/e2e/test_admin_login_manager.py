@@ -26,6 +26,9 @@ def test_admin_adds_reorders_and_publishes_a_criterion(open_page, shots, db, peo
     page.locator("#c-key").fill("door_held_open")
     page.locator("#c-type").select_option("yes_no")
     page.locator("#c-text-en").fill("Did someone hold the door open?")
+    # In every language, so publishing does not stop to list missing texts.
+    page.locator("#c-text-pl").fill("Czy ktoś przytrzymał drzwi?")
+    page.locator("#c-text-ru").fill("Кто-нибудь придержал дверь?")
     shots("new-criterion", page)
     page.locator("main").get_by_role("button", name="Save").click()
     expect(page.locator(".flash-success")).to_contain_text("new draft, version 2")
@@ -107,7 +110,7 @@ def test_manager_filters_the_report_by_period(open_page, shots, people, two_peri
     shots("store", page)
     recent, old = long_date(two_periods["recent"]), long_date(two_periods["old"])
 
-    preset = lambda name: page.get_by_role("link", name=name, exact=True).click  # noqa: E731
+    preset = lambda name: page.get_by_role("button", name=name, exact=True).click  # noqa: E731
     three_months = report_text(page, preset("Last 3 months"))
     assert f"Visit of {recent}" in three_months and f"Visit of {old}" not in three_months
 
@@ -136,7 +139,7 @@ def test_manager_waiting_for_a_report_gets_it_and_the_tab_says_it_is_ready(
     page = open_page("laptop", accept_downloads=True)
     log_in_as(page, "manager")
     page.goto(f"/manager/stores/{two_periods['store']}")
-    page.get_by_role("link", name="Last 3 months", exact=True).click()
+    page.get_by_role("button", name="Last 3 months", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Preparing your report")
     shots("preparing", page)
     deadline = time.time() + 60
