@@ -167,7 +167,8 @@ def test_stored_na_is_skipped_and_a_correction_changes_the_outcome_at_once(db, p
     from audit.visits.answers import AnswerInput
     from audit.visits.review import correct
     db["visits"].update(later, {"status": "approved"})
-    correct(db, later, people["admin"], AnswerInput("extra_till_opened", True))
+    correct(db, later, people["admin"], AnswerInput("extra_till_opened", True),
+            reason="The second till was opened.")
     db["visits"].update(later, {"status": "published"})
     assert outcome_of(db, action_id).state == "confirmed"
 

@@ -33,6 +33,7 @@ EXTRA = [
     changed("key", 1.5),
     changed("name", {False: "Nei", "en": "Physical store"}),
     changed(C0 + ".bands", []),
+    changed(C0 + ".review_comments", {"pl": ["Bez angielskiego"]}),
 ]
 # Whole files for the problems of the file itself.
 FILES = [

@@ -248,6 +248,7 @@ def test_reviewer_correction_keeps_the_channel_and_question(db, people, online):
         "from": "2026-11-02T10:00:00+01:00", "to": None, "channel": "form",
         "note": "Gift wrap?"})], user_id=people["shopper"])
     typed = {"from": "2026-11-02T10:00:00+01:00", "to": "2026-11-02T12:00:00+01:00"}
-    correct(db, online, people["admin"], AnswerInput("email_response_time", typed))
+    correct(db, online, people["admin"], AnswerInput("email_response_time", typed),
+            reason="The answer came at noon.")
     assert stored(db, online, "email_response_time") == {**typed, "channel": "form",
                                                          "note": "Gift wrap?"}
