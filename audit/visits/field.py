@@ -17,8 +17,6 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-# Only the warning-flag code below (_start_flags, _short_flag) still translates where it runs;
-# it moves to audit/visits/flags.py (branch "flags"), which stores codes instead.
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set

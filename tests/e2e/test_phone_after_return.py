@@ -15,7 +15,7 @@ from e2e.conftest import ARGS, CHROMIUM
 from e2e.site_pages import log_in_as
 from e2e.test_field_pitfalls import RECORD, pitfall_visit  # noqa: F401 (a fixture)
 
-SHOTS = Path("/work/shots")
+SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "phone-after-return"
 PHONE_360 = {"viewport": {"width": 360, "height": 740}, "screen": {"width": 360, "height": 740},
              "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
@@ -43,7 +43,7 @@ def open_phone(browser, live_server, tmp_path):
 
 
 def shot(page, name: str) -> None:
-    """A phone-sized screenshot for the lead, in /work/shots."""
+    """A phone-sized screenshot of the flow, in test-output/phone-after-return/."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
