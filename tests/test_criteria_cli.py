@@ -115,8 +115,22 @@ def test_import_of_a_new_key_creates_a_set_and_draft_keeps_it_unpublished(runner
 def test_import_reads_json(runner, db, tmp_path):
     path = tmp_path / "tiny.json"
     path.write_text(dump_set(load_set(TINY), "json"), encoding="utf-8")
-    result = runner.invoke(args=["criteria", "import", str(path)])
+    result = runner.invoke(args=["criteria", "import", str(path), "--allow-missing-texts"])
     assert result.exit_code == 0, result.output
+    assert store.current_version_id(db, "tiny") is not None
+
+
+def test_import_will_not_publish_untranslated_texts_unless_told(runner, db, tmp_path):
+    """The CLI asks what the admin page asks: TINY has English texts only."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    refused = runner.invoke(args=["criteria", "import", str(path)])
+    assert refused.exit_code == 1
+    assert "nothing was imported: these texts have no translation yet" in refused.output
+    assert "pl: tiny (name)" in refused.output and "ru: tiny (name)" in refused.output
+    assert store.set_id_of(db, "tiny") is None
+    published = runner.invoke(args=["criteria", "import", str(path), "--allow-missing-texts"])
+    assert published.exit_code == 0, published.output
     assert store.current_version_id(db, "tiny") is not None
 
 

@@ -11,8 +11,11 @@ from flask.cli import AppGroup
 
 from audit.criteria_sets import versions as store
 from audit.storage.db import open_db
+from audit.vocabulary import LANGUAGES
 from criteria.io import CriteriaError, dump_set, load_set
+from criteria.model import CriteriaSet
 from criteria.scoring import score_visit
+from criteria.translations import missing_texts
 
 criteria_cli = AppGroup("criteria", help="Criteria sets: import, export, score.")
 
@@ -77,14 +80,20 @@ def export_command(key: str, output: Path | None, number: int | None) -> None:
 @criteria_cli.command("import")
 @click.argument("path", type=existing_file)
 @click.option("--draft", is_flag=True, help="Keep the new version a draft instead of publishing.")
-def import_command(path: Path, draft: bool) -> None:
+@click.option("--allow-missing-texts", is_flag=True,
+              help="Publish even when texts lack a Polish or Russian version.")
+def import_command(path: Path, draft: bool, allow_missing_texts: bool) -> None:
     """Import a set file: a new version of the set with its key, or a new set.
 
     Nothing is stored when the file has a problem; every problem is listed with its place.
+    A set whose texts lack a language the app speaks is published only with
+    --allow-missing-texts (the admin pages ask the same question before publishing).
 
     Example: flask --app app criteria import physical-store.yaml --draft
     """
     cs = _read_set(path, "nothing was imported")
+    if not draft and not allow_missing_texts:
+        _refuse_missing_texts(cs)
     db = _db()
     try:
         version_id, created = store.import_set(db, cs, publish=not draft)
@@ -94,6 +103,17 @@ def import_command(path: Path, draft: bool) -> None:
     state = "draft" if draft else "published"
     what = "new set" if created else "set"
     click.echo(f"Imported {what} {cs.key}: version {number} ({state}).")
+
+
+def _refuse_missing_texts(cs: CriteriaSet) -> None:
+    """Stop before publishing a set with untranslated texts, naming each one."""
+    missing = missing_texts(cs, LANGUAGES)
+    if not missing:
+        return
+    lines = [f"  {lang}: {m.where} ({m.field})" for lang, items in missing.items() for m in items]
+    raise click.ClickException(
+        "nothing was imported: these texts have no translation yet\n" + "\n".join(lines)
+        + "\nTranslate them, import with --draft, or publish anyway with --allow-missing-texts.")
 
 
 @criteria_cli.command("score")
