@@ -1,9 +1,7 @@
 """The audit app. `audit.create_app` is audit/factory.py's, imported when first asked for.
 
 Importing `audit` (as `audit.storage`, the domain packages and reports do) loads nothing else:
-a render worker or the CLI that only needs the database loads no blueprint and no Flask. The
-factory's imports run at module level when it is first used, in one thread: compiling modules
-in several threads at once hit CPython 3.11's "AST constructor recursion depth mismatch".
+a render worker or the CLI that only needs the database loads no blueprint and no Flask.
 """
 
 from __future__ import annotations
