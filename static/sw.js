@@ -1,7 +1,9 @@
 // The field app's service worker (served at /shopper/sw.js, scope /shopper/).
 // Static files: their URLs carry the build (/static/<build>/...), so a kept copy is right for
-// ever: cache first, no request at all. Pages: network first, revalidated by the browser's HTTP
-// cache (ETag: a 304 while the page is unchanged), the kept copy when there is no signal.
+// ever: cache first, no request at all. A visit's checklist pages, once kept: the kept copy at
+// once, revalidated behind it (ETag: a 304 while unchanged), so a warm open waits for no round
+// trip; what the shopper types lives in the phone's store, not in the page. Other pages:
+// network first, revalidated the same way, the kept copy when there is no signal.
 // A deploy changes BUILD, so the browser installs a new worker; it fills its shell completely
 // during install, and the old build's files go only once it activates, so a visit in progress
 // is never stranded (enketo/enketo#986).
@@ -12,6 +14,8 @@ const SHELL = `shell-${VERSION}`;
 const PAGES = 'pages';
 const TIMEOUT_MS = 5000;
 const VERSIONED = /^\/static\/v-[0-9a-f]{12}\//;
+const CHECKLIST = /\/visits\/(\d+)\/sections\/\d+$/;
+const STATUS_CHANGE = /\/visits\/(\d+)\/(?:start|end|submit)$/;
 const KEPT = new URL('__kept__/', self.registration.scope).href;  // markers: a visit's pages kept
 
 self.addEventListener('install', (event) => {
@@ -90,6 +94,61 @@ async function networkFirst(request, cacheName, event) {
   }
 }
 
+// The marker of a visit whose pages are all kept, for the visit's status, language and build.
+const keptMarker = (vid) => `${KEPT}${encodeURIComponent(vid)}`;
+
+// A checklist page the phone keeps opens from it; the network refreshes the copy behind it.
+// Only while the visit's kept pages are current: after this phone starts, ends or sends the
+// visit, its pages say something else, so the next opens go to the network until the page has
+// kept them again under the new status.
+async function keptFirst(request, event, vid) {
+  const cache = await caches.open(PAGES);
+  const current = await cache.match(keptMarker(vid), { ignoreSearch: true });
+  const kept = current && (await cache.match(request));
+  if (!kept) return networkFirst(request, PAGES, event);
+  later(event, refreshKept(cache, request, kept.clone(), event.resultingClientId));
+  return kept;
+}
+
+// What the page's script cannot put right itself: the visit's status, the language, the build.
+// (Answers saved since differ too, but the page shows the phone's own, newer ones.)
+const SHAPE = /data-offline-version="([^"]*)"/;
+async function shapeOf(response) {
+  const found = SHAPE.exec(await response.clone().text());
+  return found ? found[1] : '';
+}
+
+// Keep the server's newer copy, or none when the page is gone (sent, cancelled, logged out);
+// when its shape changed, tell the page, which reloads itself only while it is untouched.
+async function refreshKept(cache, request, kept, clientId) {
+  let response;
+  try {
+    response = await fetch(request);
+  } catch (err) {
+    return;  // no signal: the kept copy was the right answer
+  }
+  let changed = false;
+  if (response.ok && response.type === 'basic' && !response.redirected) {
+    if (response.headers.get('ETag') === kept.headers.get('ETag')) return;
+    const [was, now] = await Promise.all([shapeOf(kept), shapeOf(response)]);
+    await cache.put(request, response);
+    changed = was !== now;
+  } else if (response.type === 'opaqueredirect' || response.redirected || response.status === 404) {
+    changed = true;
+    await cache.delete(request);
+  }
+  if (changed) await tellPage(clientId, { type: 'fresh-page', kept: true });
+}
+
+// The page being opened may not be a client yet when the network answers: look for it a while.
+async function tellPage(clientId, message) {
+  for (let tries = 0; clientId && tries < 50; tries += 1) {
+    const client = await self.clients.get(clientId);
+    if (client) { client.postMessage(message); return; }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function tellWhenFresh(pending, clientId) {
   try {
     const response = await pending;
@@ -101,14 +160,23 @@ async function tellWhenFresh(pending, clientId) {
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  if (url.origin !== self.location.origin) return;
+  const changes = request.method === 'POST' && STATUS_CHANGE.exec(url.pathname);
+  if (changes) {  // not answered here: the request goes to the network as it is
+    event.waitUntil(caches.open(PAGES)
+      .then((c) => c.delete(keptMarker(changes[1]), { ignoreSearch: true })));
+    return;
+  }
+  if (request.method !== 'GET') return;
   if (VERSIONED.test(url.pathname)) {
     event.respondWith(cacheFirst(request, event));
   } else if (url.pathname.startsWith('/static/')) {
     event.respondWith(networkFirst(request, SHELL, event));
   } else if (url.pathname.startsWith(new URL(self.registration.scope).pathname) &&
              !url.pathname.endsWith('/sw.js') && !url.pathname.endsWith('.json')) {
-    event.respondWith(networkFirst(request, PAGES, event));
+    const checklist = request.mode === 'navigate' && CHECKLIST.exec(url.pathname);
+    event.respondWith(checklist ? keptFirst(request, event, checklist[1])
+      : networkFirst(request, PAGES, event));
   }
 });
 
@@ -117,7 +185,7 @@ self.addEventListener('fetch', (event) => {
 // page opened online refreshes its own copy anyway (networkFirst), so nothing goes stale.
 async function keepPages(urls, key, version) {
   const cache = await caches.open(PAGES);
-  const marker = `${KEPT}${encodeURIComponent(key)}?v=${encodeURIComponent(version)}`;
+  const marker = `${keptMarker(key)}?v=${encodeURIComponent(version)}`;
   const renew = !!version && !(await cache.match(marker));  // first open, or a new version
   const todo = [];
   for (const u of urls) {
@@ -135,7 +203,7 @@ async function keepPages(urls, key, version) {
     }
   }));
   if (renew && got.every(Boolean)) {
-    await cache.delete(`${KEPT}${encodeURIComponent(key)}`, { ignoreSearch: true });
+    await cache.delete(keptMarker(key), { ignoreSearch: true });
     await cache.put(marker, new Response(version));
   }
 }
@@ -145,6 +213,11 @@ self.addEventListener('message', (event) => {
   const reply = () => event.ports[0] && event.ports[0].postMessage('ok');
   if (data.type === 'keep-pages' && Array.isArray(data.urls)) {
     event.waitUntil(keepPages(data.urls, String(data.key || ''), data.version || '').then(reply));
+  } else if (data.type === 'visit-changed') {
+    // The page starts the visit and opens its first screen next: from the network, not a copy
+    // kept while the visit was still scheduled (the POST may not have gone out yet).
+    event.waitUntil(caches.open(PAGES)
+      .then((c) => c.delete(keptMarker(String(data.vid)), { ignoreSearch: true })).then(reply));
   } else if (data.type === 'forget-pages') {
     // Pages hold one user's visits: on a shared phone the next user must not see them.
     event.waitUntil(caches.delete(PAGES).then(reply));

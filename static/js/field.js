@@ -399,6 +399,7 @@ function setupStart(startForm) {
     }
     keep((r) => { r.start = body; });
     await Promise.race([flush(app), new Promise((ok) => setTimeout(ok, 3000))]);
+    await tellWorker({ type: 'visit-changed', vid: app.vid });
     location.href = first;
   });
 }
@@ -536,19 +537,43 @@ function guardLogout() {
 // The worker served this page from its cache because the network was slow, and the real page
 // has now arrived. My visits has nothing to type into, so it simply shows the real one; at most
 // once a minute, so a server that is always slow cannot keep reloading the page.
+// A checklist page opens from the phone's copy; when the server's copy differs, it reloads
+// only while the shopper has not touched it (what they typed is in the store either way).
+let touched = false;
+for (const kind of ['pointerdown', 'keydown', 'input']) {
+  document.addEventListener(kind, () => { touched = true; }, { once: true, capture: true });
+}
+
 function reloadWhenFresh(event) {
   // (also My visits shown in place of a page the phone did not have: the real one is here now)
-  if (!event.data || event.data.type !== 'fresh-page' || app.vid) return;
-  const last = Number(sessionStorage.getItem('audit-fresh-reload') || 0);
-  if (Date.now() - last < 60000) return;
-  sessionStorage.setItem('audit-fresh-reload', String(Date.now()));
+  if (!event.data || event.data.type !== 'fresh-page') return;
+  if (app.vid && (!event.data.kept || touched)) return;
+  // A page that changed on each render would reload for ever: a few times a minute at most.
+  const key = `audit-fresh-reload:${location.pathname}`;
+  const recent = JSON.parse(sessionStorage.getItem(key) || '[]').filter((t) => Date.now() - t < 60000);
+  if (recent.length >= (event.data.kept ? 3 : 1)) return;
+  sessionStorage.setItem(key, JSON.stringify([...recent, Date.now()]));
   location.reload();
+}
+
+// A message to the active worker, answered (or given up on after a second). Not only to the
+// controller: this page may have loaded before the worker took control.
+async function tellWorker(message) {
+  if (!('serviceWorker' in navigator)) return undefined;
+  const second = new Promise((done) => setTimeout(done, 1000));
+  const reg = await Promise.race([navigator.serviceWorker.ready, second]);
+  const worker = reg && reg.active;
+  if (!worker) return undefined;
+  return new Promise((done) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = done;
+    worker.postMessage(message, [channel.port2]);
+    setTimeout(done, 1000);
+  });
 }
 
 async function setupWorker() {
   if (!('serviceWorker' in navigator)) return;
-  navigator.serviceWorker.addEventListener('message', reloadWhenFresh);
-  navigator.serviceWorker.startMessages();
   try {
     workerReg = await navigator.serviceWorker.register(root.dataset.sw, { scope: app.home });
     const reg = await navigator.serviceWorker.ready;
@@ -568,6 +593,12 @@ async function setupWorker() {
 if (app) {
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   guardLogout();
+  if ('serviceWorker' in navigator) {
+    // Listen now, not at load: a message queued for this page is delivered once the page has
+    // been parsed, and one from before the listener would be lost.
+    navigator.serviceWorker.addEventListener('message', reloadWhenFresh);
+    navigator.serviceWorker.startMessages();
+  }
   adoptPageStatus();
   if (form) setupChecklist();
   const startForm = $('[data-start-form]');

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from conftest import make_store, make_visit
+from playwright.sync_api import expect
 
 from e2e.site_pages import log_in_as
 
@@ -82,3 +84,73 @@ def test_opening_a_kept_page_again_fetches_only_that_page_and_it_comes_back_304(
     assert paths.count(section) == 1, gets
     # Nothing changed since the last copy: the server says so in a bodiless 304.
     assert [(s, n) for p, s, n in gets if p == section] == [(304, 0)], gets
+
+
+def slow_next(app, endpoint: str, seconds: float) -> None:
+    """Make the next request to `endpoint` take `seconds`: a weak signal or a busy server."""
+    view = app.view_functions[endpoint]
+    pending = [seconds]
+
+    def slow(*args, **kwargs):
+        if pending:
+            time.sleep(pending.pop())
+        return view(*args, **kwargs)
+
+    app.view_functions[endpoint] = slow
+
+
+def _open_kept(page, visit: int) -> str:
+    """Open section 2 once so the phone holds its latest copy; return its path."""
+    section = f"/shopper/visits/{visit}/sections/2"
+    page.goto(section)
+    page.wait_for_selector("[data-field-app][data-offline='ready']")
+    page.wait_for_timeout(300)
+    return section
+
+
+def test_a_kept_checklist_page_opens_from_the_phone_without_waiting_for_the_server(
+        live_server, visit_on_phone):
+    page, visit = visit_on_phone
+    section = _open_kept(page, visit)
+    slow_next(live_server.app, "shopper.section", 4)
+    started = time.monotonic()
+    page.goto(section)
+    page.wait_for_selector("[data-field-app]")
+    # Network first waited for the slow answer (4 s) before showing anything.
+    assert time.monotonic() - started < 2.5
+    expect(page.get_by_role("link", name="WARM-1")).to_be_visible()
+
+
+def test_a_kept_page_in_another_language_now_replaces_itself_until_the_shopper_touches_it(
+        live_server, visit_on_phone, db, people):
+    page, visit = visit_on_phone
+    section = _open_kept(page, visit)
+    db["users"].update(people["shopper"], {"language": "pl"})  # chosen on another device
+    page.goto(section)  # the kept copy first, then the server's, in Polish: shown by itself
+    expect(page.get_by_role("link", name="Moje wizyty")).to_be_visible(timeout=10_000)
+    page.wait_for_selector("[data-field-app][data-offline='ready']")  # its pages kept again
+    page.wait_for_timeout(300)
+
+    db["users"].update(people["shopper"], {"language": "ru"})
+    slow_next(live_server.app, "shopper.section", 3)
+    page.goto(section)
+    page.wait_for_selector("[data-field-app]")
+    page.locator("input:visible, textarea:visible").first.focus()
+    page.keyboard.type("7")  # the shopper is answering: the page stays as it is
+    page.wait_for_timeout(4500)
+    expect(page.get_by_role("link", name="Moje wizyty")).to_be_visible()
+    page.reload()  # the next open shows the server's copy
+    expect(page.get_by_role("link", name="Мои визиты")).to_be_visible(timeout=10_000)
+
+
+def test_answers_saved_since_a_page_was_kept_do_not_reload_it(live_server, visit_on_phone, db):
+    page, visit = visit_on_phone
+    section = _open_kept(page, visit)
+    db["stores"].update(db["visits"].get(visit)["store_id"], {"name": "Renamed Store"})
+    page.goto(section)  # the server's copy differs, but not in what the script cannot fix
+    page.wait_for_selector("[data-field-app]")
+    page.evaluate("window.kept = true")
+    page.wait_for_timeout(2500)
+    assert page.evaluate("window.kept === true"), "the page reloaded"
+    page.reload()  # the phone now keeps the server's newer copy
+    expect(page.get_by_role("link", name="Renamed Store")).to_be_visible()
