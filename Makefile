@@ -19,7 +19,7 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium redis-server openssl libnss3-too
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
 
-# Running needs the package only (a virtualenv of about 170 MB); the tests, browser and linters
+# Running needs the package only (a virtualenv of about 160 MB); the tests, browser and linters
 # take it to about 410 MB, so only `make test` (and lint, bench) installs them.
 $(VENV)/.installed-run: pyproject.toml setup.py | $(BIN)/activate
 	$(BIN)/pip install -q --upgrade pip
@@ -102,18 +102,20 @@ debs-lan:
 
 $(LAN_DIR)/ca.crt:
 	@mkdir -p $(LAN_DIR)
-	openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=Mystery audit local CA" \
+	@# openssl req prints its progress on stderr: shown only when it fails.
+	@out=$$(openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=Mystery audit local CA" \
 	  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-	  -keyout $(LAN_DIR)/ca-key.pem -out $@ 2>/dev/null
+	  -keyout $(LAN_DIR)/ca-key.pem -out $@ 2>&1) || { echo "$$out" >&2; exit 1; }
 
 # One certificate per address, signed by the CA: a new network needs no new CA on the phone.
 $(LAN_DIR)/%.pem: $(LAN_DIR)/ca.crt
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=$*" -keyout $(LAN_DIR)/$*-key.pem \
-	  -out $(LAN_DIR)/$*.csr 2>/dev/null
-	openssl x509 -req -in $(LAN_DIR)/$*.csr -CA $< -CAkey $(LAN_DIR)/ca-key.pem \
-	  -CAcreateserial -days 397 -out $@ 2>/dev/null -extfile <(printf '%s\n' \
+	@out=$$(openssl req -newkey rsa:2048 -nodes -subj "/CN=$*" -keyout $(LAN_DIR)/$*-key.pem \
+	  -out $(LAN_DIR)/$*.csr 2>&1) || { echo "$$out" >&2; exit 1; }
+	@out=$$(openssl x509 -req -in $(LAN_DIR)/$*.csr -CA $< -CAkey $(LAN_DIR)/ca-key.pem \
+	  -CAcreateserial -days 397 -out $@ -extfile <(printf '%s\n' \
 	  "subjectAltName=IP:$*,IP:127.0.0.1,DNS:localhost" "basicConstraints=critical,CA:FALSE" \
-	  "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth")
+	  "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth") 2>&1) \
+	  || { echo "$$out" >&2; exit 1; }
 	@rm -f $(LAN_DIR)/$*.csr
 
 # Render workers only (one process per core): on a render machine, with AUDIT_REDIS_URL set.
