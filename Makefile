@@ -12,7 +12,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # redis-server: the test that spreads renders over two workers on a Redis queue. openssl and
 # libnss3-tools (certutil): the test of run-lan's certificate on a phone that trusts its CA.
-TEST_DEBS := $(RUN_DEBS) poppler-utils chromium redis-server openssl libnss3-tools
+# systemd (systemd-analyze): the check of deploy/'s units.
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium redis-server openssl libnss3-tools systemd
 
 .PHONY: run run-lan lan-cert worker test lint bench clean debs-run debs-test debs-lan i18n translations
 

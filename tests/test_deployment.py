@@ -16,6 +16,7 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -92,6 +93,18 @@ def test_procfile_starts_what_the_systemd_units_start():
     assert shlex.split(procfile["web"]) == unit_command("audit-web.service")[0]
     assert shlex.split(procfile["worker"]) == unit_command("audit-worker.service")[0]
     assert [unit(n)["KillSignal"] for n in UNITS] == ["SIGTERM", "SIGTERM"]
+
+
+def test_systemd_units_are_valid(tmp_path):
+    # systemd-analyze names any unknown key, bad value or missing program; our paths stand in
+    # for /srv/audit's (the test's own Python has gunicorn too).
+    for name in UNITS:
+        text = (CHECKOUT / "deploy" / name).read_text()
+        text = text.replace(f"{SRV}/venv/bin/", f"{Path(sys.executable).parent}/")
+        (tmp_path / name).write_text(text.replace(SRV, str(tmp_path)))
+    result = subprocess.run(["systemd-analyze", "verify", *(str(tmp_path / n) for n in UNITS)],
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 
 class ProxiedSession:
