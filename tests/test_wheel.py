@@ -83,6 +83,9 @@ def test_installed_wheel_serves_polish_login_and_static_files_from_another_direc
     names = zipfile.ZipFile(wheel).namelist()
     assert [n for n in CARRIED if n not in names] == []
     assert [n for n in names if n.endswith((".po", ".pot"))] == []  # sources stay in the repo
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "mystery-audit = audit.cli.console:main" in zipfile.ZipFile(wheel).read(
+        entry_points).decode()
     python = venv_with_wheel(tmp_path, wheel)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
