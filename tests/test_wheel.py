@@ -3,9 +3,7 @@ directory, it finds its templates, static files and compiled catalogues inside t
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -15,32 +13,19 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from clean_install import clean_copy, clean_env, run
 
-CHECKOUT = Path(__file__).resolve().parent.parent
-# What a build must not see: a past build, the checkout's own .mo files, local state.
 # What the app reads from disk, as the wheel must carry it.
 CARRIED = ["audit/templates/base.html", "audit/templates/report/report.css",
            "audit/static/css/app.css", "audit/static/sw.js",
            "audit/translations/pl/LC_MESSAGES/messages.mo",
            "audit/translations/ru/LC_MESSAGES/messages.mo",
            "criteria/builtin/physical-store.yaml", "criteria/builtin/online-shop.yaml"]
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "instance", "tests", "*.mo",
-                                    "*.egg-info", "__pycache__", ".*cache", ".hypothesis",
-                                    "test-output")
-
-
-def run(*args: str | Path, **kwargs) -> str:
-    """Run a command; its output, or a failure that shows the output."""
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=180,
-                            **kwargs)
-    assert result.returncode == 0, f"{args}\n{result.stdout}\n{result.stderr}"
-    return result.stdout
 
 
 def build_wheel(tmp_path: Path) -> Path:
     """The wheel, built with pip from a clean copy of the checkout (as `pip install .` would)."""
-    source = tmp_path / "source"
-    shutil.copytree(CHECKOUT, source, ignore=NOT_SOURCE)
+    source = clean_copy(tmp_path / "source")
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", source)
     (wheel,) = (tmp_path / "dist").glob("mystery_audit-*.whl")
     return wheel
@@ -62,13 +47,6 @@ def venv_with_wheel(tmp_path: Path, wheel: Path) -> Path:
                   env=clean_env()).strip()
     (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return python
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without anything that could lead Python back to the checkout."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "AUDIT_", "FLASK_", "VIRTUAL_ENV", "SECRET_KEY"))}
-    return {**env, **extra}
 
 
 def start_gunicorn(python: Path, cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
@@ -105,6 +83,9 @@ def test_installed_wheel_serves_polish_login_and_static_files_from_another_direc
     names = zipfile.ZipFile(wheel).namelist()
     assert [n for n in CARRIED if n not in names] == []
     assert [n for n in names if n.endswith((".po", ".pot"))] == []  # sources stay in the repo
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "mystery-audit = audit.cli.console:main" in zipfile.ZipFile(wheel).read(
+        entry_points).decode()
     python = venv_with_wheel(tmp_path, wheel)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
