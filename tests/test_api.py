@@ -9,7 +9,10 @@ from datetime import date
 
 import pytest
 from conftest import make_store, make_user, make_visit
+from hypothesis import given
+from hypothesis import strategies as st
 from openapi_schema_validator import OAS31Validator
+from test_fuzz_forms import QUERY_NAMES, SETTINGS, values_st
 from test_reports import published
 
 from audit import create_app
@@ -320,6 +323,26 @@ def test_the_period_narrows_the_visits(app, world):
 def test_a_wrong_parameter_is_refused_with_400_saying_which(app, world, query, says):
     answer = api(app, world, "manager").get(f"/visits?{query}", 400)
     assert answer["error"] == "bad_parameter" and says in answer["message"]
+
+
+def test_fuzzed_query_strings_never_500_and_every_answer_matches_the_document(app, world):
+    client = api(app, world, "manager")
+    paths = ["/stores", f"/stores/{world['own']}", f"/stores/{world['own']}/figures",
+             "/regions/North/figures", "/visits", f"/visits/{world['visits']['own'][0]}",
+             "/actions"]
+
+    @SETTINGS
+    @given(path=st.sampled_from(paths),
+           query=st.dictionaries(st.sampled_from(QUERY_NAMES + ["limit", "cursor"]), values_st,
+                                 max_size=4))
+    def ask(path, query):
+        headers = {"Authorization": f"Bearer {client.token}"}
+        response = client.http.get("/api/v1" + path, headers=headers,
+                                    query_string={k: v[:2000] for k, v in query.items()})
+        assert response.status_code in (200, 400, 404), (path, query, response.status_code)
+        conforms(path, response)
+
+    ask()
 
 
 # ---------------------------------------------------------------- the document
