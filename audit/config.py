@@ -60,6 +60,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         RATELIMIT_STORAGE_URI=os.environ.get("AUDIT_RATELIMIT_STORAGE", "memory://"),
         LOGIN_LIMIT_PER_EMAIL="10 per 15 minutes",
         LOGIN_LIMIT_PER_ADDRESS="30 per 15 minutes",
+        # The JSON API, per token (audit/api): a BI tool paging a year of visits stays well
+        # under it; a runaway script does not take the database from the people using it.
+        API_RATE_LIMIT=os.environ.get("AUDIT_API_RATE_LIMIT", "120 per minute"),
     )
     if overrides:
         app.config.update(overrides)

@@ -411,6 +411,7 @@ def _summary_group(channel, stores, figures, before, cells, sets, lang) -> dict:
         averages.append(_ratio(sum(p[0] for p in parts), sum(p[1] for p in parts)))
     return {"channel": channel, "stores": ranked,
             "sections": [cat.sections[k] for k in cat.section_order],
+            "section_keys": list(cat.section_order),
             "averages": averages, "pass_mark": cat.pass_mark,
             "score": _ratio(sum(f["total"] for f in mine), sum(f["counted"] for f in mine)),
             "visits": sum(f["visits"] for f in mine)}

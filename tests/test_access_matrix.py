@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-# Who may use each endpoint: public, any (logged in), shopper, manager, admin, reviewer.
+# Who may use each endpoint: public, any (logged in), shopper, manager, admin, reviewer, staff
+# (manager or admin), token (a bearer token only: every session, logged in or not, gets 401).
 ACCESS = {
     "auth.login": "public",
     "auth.logout": "any",
@@ -88,6 +89,17 @@ ACCESS = {
     "admin.visit_edit": "admin",
     "admin.visit_cancel": "admin",
     "admin.visit_undo_cancel": "admin",
+    # -- the JSON API: bearer tokens only, a session never opens it (tests/test_api.py) --
+    "api.openapi": "public",
+    "api.stores": "token",
+    "api.store": "token",
+    "api.store_period_figures": "token",
+    "api.region_period_figures": "token",
+    "api.visits": "token",
+    "api.visit": "token",
+    "api.actions": "token",
+    "api_tokens.index": "staff",
+    "api_tokens.revoke": "staff",
 }
 
 ROLES = [None, "shopper", "manager", "plain_admin", "admin"]
@@ -102,6 +114,8 @@ def allowed(rule: str, who: str | None) -> bool:
         "manager": who == "manager",
         "admin": who in ("admin", "plain_admin"),
         "reviewer": who == "admin",
+        "staff": who in ("manager", "admin", "plain_admin"),
+        "token": False,
     }[rule]
 
 
@@ -134,6 +148,8 @@ def test_role_route_matrix(app, sample, login, who):
             assert response.status_code in (200, 302), (endpoint, who, response.status_code)
             if response.status_code == 302 and expected != "public":
                 assert "/login" not in response.location, (endpoint, who)
+        elif expected == "token":
+            assert response.status_code == 401, (endpoint, who, response.status_code)
         elif who is None:
             assert response.status_code == 302 and "/login" in response.location, (endpoint,)
         else:

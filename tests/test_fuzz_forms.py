@@ -31,7 +31,8 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
                                            HealthCheck.too_slow])
 NOT_FUZZED = {"auth.logout"}  # it only ends the session the fuzzing needs
 WHO = {"public": None, "any": "shopper", "shopper": "shopper", "manager": "manager",
-       "admin": "plain_admin", "reviewer": "admin"}
+       "admin": "plain_admin", "reviewer": "admin", "staff": "manager",
+       "token": "nobody with a session"}  # the JSON API: GET only, bearer tokens
 EXTRA_NAMES = ["go", "next", "status", "note", "lang", "uuid", "id", "fields", "photos", "x"]
 NASTY = ["", "\x00", "a\x00b", "nan", "inf", "-inf", "1e400", "-1", "0", "9" * 400,
          "2026-02-30", "2026-13-01T25:61", "../../etc/passwd", "<script>x</script>",

@@ -57,6 +57,7 @@ def users_create(email: str, name: str | None, role: str, reviewer: bool, passwo
 
 def init_app(app: Flask) -> None:
     """Register every CLI group."""
+    from audit.cli.api_tokens import api_token_cli
     from audit.cli.backup import backup_command, restore_command
     from audit.cli.criteria import criteria_cli
     from audit.cli.demo import demo_command
@@ -69,3 +70,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(api_token_cli)

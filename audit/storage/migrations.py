@@ -468,3 +468,23 @@ def m012_shopper_history_index(db: Database) -> None:
     """My visits reads one page of a shopper's history, newest first, from this index instead of
     all of it (a demo shopper has 6,684 visits): audit/shopper/pages.py sent_visits."""
     _run(db, "CREATE INDEX visits_shopper_sent ON visits (shopper_id, submitted_at)")
+
+
+@migrations()
+def m019_api_tokens(db: Database) -> None:
+    """Bearer tokens of the JSON API (audit/api_tokens.py): only the SHA-256 of each secret is
+    kept, so a copy of the database lets nobody call the API."""
+    _run(
+        db,
+        """
+CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id)""",
+    )

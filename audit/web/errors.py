@@ -60,7 +60,7 @@ def messages(errors: dict | list | None) -> dict | list | None:
     return errors
 
 
-def _render(error: HTTPException):
+def render_http_error(error: HTTPException):
     """Render any HTTP error with our layout."""
     code = error.code or 500
     text = MESSAGES.get(code, error.description)
@@ -83,4 +83,4 @@ def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(DomainError, _domain)
-    app.register_error_handler(HTTPException, _render)
+    app.register_error_handler(HTTPException, render_http_error)

@@ -18,6 +18,7 @@ MENU = [
     ("admin.stores", _l("Stores"), {"admin"}, False),
     ("admin.users", _l("Users"), {"admin"}, False),
     ("admin.reports", _l("Reports"), {"admin"}, False),
+    ("api_tokens.index", _l("API tokens"), {"manager", "admin"}, False),
 ]
 
 

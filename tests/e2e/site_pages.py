@@ -50,8 +50,8 @@ def pages(role: str, w: dict) -> list[str]:
                   f"/admin/criteria/versions/{ver}/preview", f"/admin/criteria/versions/{ver}/yaml",
                   "/admin/reports", "/review/", f"/review/visits/{w['submitted']}",
                   f"/review/visits/{w['submitted']}/correct?criterion=friendliness",
-                  "/admin/no-such-page"],
-        "manager": ["/manager/", f"/manager/stores/{w['store_id']}",
+                  "/account/api-tokens/", "/admin/no-such-page"],
+        "manager": ["/manager/", f"/manager/stores/{w['store_id']}", "/account/api-tokens/",
                     f"/manager/stores/{w['store_id']}/report.pdf?start=2026-12-01&end=2026-01-01"],
     }[role]
 
