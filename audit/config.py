@@ -60,6 +60,12 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         RATELIMIT_STORAGE_URI=os.environ.get("AUDIT_RATELIMIT_STORAGE", "memory://"),
         LOGIN_LIMIT_PER_EMAIL="10 per 15 minutes",
         LOGIN_LIMIT_PER_ADDRESS="30 per 15 minutes",
+        # Log lines on standard error: "text" (default) or "json" (one object per line).
+        LOG_FORMAT=os.environ.get("AUDIT_LOG_FORMAT", "text"),
+        # /healthz answers 503 when renders wait and no render worker has beaten for this long.
+        WORKER_TIMEOUT=float(os.environ.get("AUDIT_WORKER_TIMEOUT", "60")),
+        # Store reports one user may have waiting at once (a flood of requests is refused, 429).
+        RENDER_CAP=int(os.environ.get("AUDIT_RENDER_CAP", "5")),
     )
     if overrides:
         app.config.update(overrides)

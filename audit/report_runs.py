@@ -28,6 +28,7 @@ from typing import Any
 from huey import Huey
 from sqlite_utils import Database
 
+from audit.errors import N_, Conflict
 from audit.storage.db import now, open_db
 from reports import jobs as render_jobs
 from reports import queue, render
@@ -68,6 +69,15 @@ def queue_for(config: Mapping[str, Any]) -> Huey:
         if settings not in _hueys:
             _hueys[settings] = queue.make_huey(settings)
         return _hueys[settings]
+
+
+def worker_running(config: Mapping[str, Any]) -> bool:
+    """Whether a render worker beat within WORKER_TIMEOUT s (an unreachable queue: no)."""
+    huey = queue_for(config)
+    try:
+        return queue.worker_running(huey, float(config.get("WORKER_TIMEOUT", 60)))
+    except queue.queue_errors():
+        return False
 
 
 # ---------------------------------------------------------------- starting and stopping
@@ -218,13 +228,34 @@ def _prepare(db: Database, huey: Huey, item: dict, folders: Folders) -> int:
         return 0
     if _rendering_elsewhere(db, item, path.name):
         return 0  # another run renders this very file: wait for it and take it from the cache
-    task_id = render_jobs.submit(huey, html, _lock(item))
+    task_id = render_jobs.submit(huey, html, _lock(item), priority=_fair_priority(db, item))
     with db.atomic():
         db.execute("UPDATE job_items SET status = 'queued', task_id = ?, enqueued_at = ?, "
                    "attempts = attempts + 1, report_file = ? WHERE id = ? AND status = 'pending'",
                    [task_id, time.time(), path.name, item["id"]])
     # Immediate mode (tests) has rendered it already: collect at once.
     return 1
+
+
+def _fair_priority(db: Database, item: dict) -> int:
+    """Minus the renders its user already has on the queue: fair turns across users.
+
+    The queue takes the highest priority first and, among equals, the oldest. A user's n-th
+    waiting render gets -(n-1), so another user's first render goes before it: a flood of one
+    manager's requests (or an admin's run of every store) delays someone else's first report by
+    at most the render already under way. The CLI's runs (no user) count as one user.
+    """
+    return -db.execute(
+        """SELECT COUNT(*) FROM job_items i JOIN jobs j ON j.id = i.job_id
+           WHERE j.started_by IS (SELECT started_by FROM jobs WHERE id = ?)
+             AND i.status = 'queued'""", [item["job_id"]]).fetchone()[0]
+
+
+def renders_pending(db: Database) -> int:
+    """Reports of open runs not yet on the queue (a run enqueues a window at a time)."""
+    return db.execute(
+        """SELECT COUNT(*) FROM job_items i JOIN jobs j ON j.id = i.job_id
+           WHERE j.status IN ('running', 'stalled') AND i.status = 'pending'""").fetchone()[0]
 
 
 def _rendering_elsewhere(db: Database, item: dict, report_file: str) -> bool:
@@ -395,6 +426,8 @@ def store_report(config: Mapping[str, Any], db: Database, store_id: int, period:
                  user_id: int, seen_job: int | None = None) -> tuple[Path | None, dict | None]:
     """The cached report's path, or None and the job preparing it (started if need be).
 
+    Conflict `render_cap` (429 on the web) when the user already waits for RENDER_CAP reports.
+
     seen_job is the job the person's page was waiting for: when it failed, its reason is shown
     instead of starting again on every refresh; a page without it starts a new try.
     """
@@ -404,12 +437,24 @@ def store_report(config: Mapping[str, Any], db: Database, store_id: int, period:
         return path, None
     job_id = _open_single_job(db, store_id, period, lang, seen_job)
     if job_id is None:
+        _refuse_over_cap(db, user_id, int(config.get("RENDER_CAP", 5)))
         job_id = start(db, queue_for(config), [store_id], period, lang, user_id=user_id,
                        kind="store_report")
     ensure_driver(config, db, job_id)
     if path.exists():
         return path, None
     return None, progress(db, job_id)
+
+
+def _refuse_over_cap(db: Database, user_id: int, cap: int) -> None:
+    """Conflict `render_cap` when the user already has `cap` reports being prepared."""
+    waiting = db.execute(
+        """SELECT COUNT(*) FROM jobs WHERE kind = 'store_report' AND started_by = ?
+           AND status IN ('running', 'stalled')""", [user_id]).fetchone()[0]
+    if waiting >= cap:
+        raise Conflict("render_cap", N_("Too many of your reports are being prepared at once "
+                                        "(at most %(n)s). Wait until one of them is ready, then "
+                                        "ask again."), n=cap)
 
 
 def _open_single_job(db: Database, store_id: int, period: Period, lang: str,
