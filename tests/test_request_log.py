@@ -117,3 +117,15 @@ def test_an_unknown_log_format_is_refused_with_its_name(tmp_path):
     with pytest.raises(ValueError, match="AUDIT_LOG_FORMAT='xml'"):
         create_app({"TESTING": True, "SECRET_KEY": "t", "LOG_FORMAT": "xml",
                     "DATABASE": str(tmp_path / "x.db")})
+
+
+def test_the_development_server_writes_no_second_line_per_request(app):
+    import logging
+
+    server_line = logging.makeLogRecord({"name": "werkzeug",
+                                         "msg": '127.0.0.1 - - [03/Dec/2026 18:39:41] "%s" %s %s\n',
+                                         "args": ("GET / HTTP/1.1", "200", "-")})
+    started = logging.makeLogRecord({"name": "werkzeug", "msg": "Running on %s",
+                                     "args": ("http://127.0.0.1:5000",)})
+    werkzeug = logging.getLogger("werkzeug")
+    assert not werkzeug.filter(server_line) and werkzeug.filter(started)

@@ -37,6 +37,14 @@ class RequestContext(logging.Filter):
         return True
 
 
+class NoDevServerAccessLines(logging.Filter):
+    """Drops the development server's own line per request: ours says more, once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for werkzeug's access line (its template ends in '"%s" %s %s')."""
+        return not str(record.msg).rstrip().endswith('"%s" %s %s')
+
+
 def _user_id() -> int | str:
     """The signed-in user's id, or "-"; never loads the user just to log it."""
     user = g.get("_login_user")  # set by Flask-Login once a view or guard asked for the user
@@ -68,5 +76,8 @@ def init_app(app: Flask) -> None:
     logger = log_format.setup("audit", app.config["LOG_FORMAT"],
                               filters=[RequestContext()])
     logger.removeHandler(default_handler)  # Flask's own would write each error twice
+    dev_server = logging.getLogger("werkzeug")  # `flask run` (make run); gunicorn has none
+    if not any(isinstance(f, NoDevServerAccessLines) for f in dev_server.filters):
+        dev_server.addFilter(NoDevServerAccessLines())
     app.before_request(_start)
     app.after_request(_finish)
