@@ -172,3 +172,23 @@ def test_report_all_told_to_use_the_queue_with_no_worker_says_what_to_start(app,
     assert result.exit_code == 1
     assert "No render worker is running" in result.output
     assert "python -m reports.worker" in result.output and db["jobs"].count == 0
+
+
+def test_report_all_with_a_worker_running_renders_on_the_worker(app, runner, filequeue, db,
+                                                               tmp_path):
+    make_store(db, "Q-2")
+    app.config["WORKER_TIMEOUT"] = 30.0  # a busy machine may beat late; this is not the test
+    proc = start_worker(tmp_path / "worker", {"AUDIT_QUEUE_FILE": filequeue.settings.queue_file,
+                                              "AUDIT_WORKER_BEAT": "0.3"}, workers=1)
+    try:
+        deadline = time.time() + SLOW_MACHINE
+        while queue.worker_age(filequeue) is None and time.time() < deadline:
+            time.sleep(0.1)
+        result = runner.invoke(args=["report", "all", "--from", "2026-09-01", "--to",
+                                     "2026-11-30", "--out", str(tmp_path / "out")])
+    finally:
+        stop_worker(proc)
+    assert result.exit_code == 0, result.output
+    assert "rendering here" not in result.output and "Wrote 1 reports" in result.output
+    assert db["jobs"].count == 1  # a run through the queue, as the admin's page starts
+    assert "rendered store:" in (tmp_path / "worker" / "worker.log").read_text()
