@@ -228,27 +228,34 @@ def _prepare(db: Database, huey: Huey, item: dict, folders: Folders) -> int:
         return 0
     if _rendering_elsewhere(db, item, path.name):
         return 0  # another run renders this very file: wait for it and take it from the cache
-    task_id = render_jobs.submit(huey, html, _lock(item), priority=_fair_priority(db, item))
+    turn = _fair_turn(db, item)
+    task_id = render_jobs.submit(huey, html, _lock(item), priority=-turn)
     with db.atomic():
         db.execute("UPDATE job_items SET status = 'queued', task_id = ?, enqueued_at = ?, "
-                   "attempts = attempts + 1, report_file = ? WHERE id = ? AND status = 'pending'",
-                   [task_id, time.time(), path.name, item["id"]])
+                   "attempts = attempts + 1, report_file = ?, turn = ? WHERE id = ? AND "
+                   "status = 'pending'", [task_id, time.time(), path.name, turn, item["id"]])
     # Immediate mode (tests) has rendered it already: collect at once.
     return 1
 
 
-def _fair_priority(db: Database, item: dict) -> int:
-    """Minus the renders its user already has on the queue: fair turns across users.
+def _fair_turn(db: Database, item: dict) -> int:
+    """The render's turn on the queue (its priority is minus the turn): fair across users.
 
-    The queue takes the highest priority first and, among equals, the oldest. A user's n-th
-    waiting render gets -(n-1), so another user's first render goes before it: a flood of one
-    manager's requests (or an admin's run of every store) delays someone else's first report by
-    at most the render already under way. The CLI's runs (no user) count as one user.
+    The queue takes the lowest turn first and, among equal turns, the oldest render. A user's
+    render takes the turn after their own latest waiting render, but never one before the
+    earliest turn still waiting: so another user's first request goes behind at most what was
+    already waiting at that turn, and a user's flood (or an admin's run of every store) delays
+    someone else's first report by at most the render under way. A render that has waited
+    keeps its turn, so a later request of anyone goes behind it. The CLI's runs (no user) count
+    as one user.
     """
-    return -db.execute(
-        """SELECT COUNT(*) FROM job_items i JOIN jobs j ON j.id = i.job_id
-           WHERE j.started_by IS (SELECT started_by FROM jobs WHERE id = ?)
-             AND i.status = 'queued'""", [item["job_id"]]).fetchone()[0]
+    mine, earliest = db.execute(
+        """SELECT (SELECT MAX(i.turn) FROM job_items i JOIN jobs j ON j.id = i.job_id
+                   WHERE i.status = 'queued'
+                     AND j.started_by IS (SELECT started_by FROM jobs WHERE id = :job)),
+                  (SELECT MIN(turn) FROM job_items WHERE status = 'queued')""",
+        {"job": item["job_id"]}).fetchone()
+    return max(earliest or 0, -1 if mine is None else mine + 1, 0)
 
 
 def renders_pending(db: Database) -> int:

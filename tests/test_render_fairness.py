@@ -71,6 +71,18 @@ def test_turns_alternate_between_users_oldest_first(app, db, people, filequeue, 
                                           second[2]]
 
 
+def test_a_render_that_has_waited_goes_before_a_later_request_of_anyone(
+        app, db, people, filequeue, no_drivers):
+    store, others = make_store(db, "FL-3"), make_store(db, "FL-7")
+    first = [ask(app, db, people["manager"], store, p) for p in periods(5)]
+    for _ in range(4):  # the worker renders four of them; they are collected
+        filequeue.execute(filequeue.dequeue())
+    for job in first:
+        jobs.advance(db, filequeue, job, jobs.Folders.of(app.config))
+    later = [ask(app, db, people["manager2"], others, p) for p in periods(2)]
+    assert queue_order(db, filequeue) == [first[4], *later]
+
+
 def test_an_admins_run_of_every_store_does_not_hold_up_a_managers_report(
         app, db, people, filequeue, no_drivers):
     stores = [make_store(db, f"RUN-{n}") for n in range(6)]

@@ -468,3 +468,14 @@ def m012_shopper_history_index(db: Database) -> None:
     """My visits reads one page of a shopper's history, newest first, from this index instead of
     all of it (a demo shopper has 6,684 visits): audit/shopper/pages.py sent_visits."""
     _run(db, "CREATE INDEX visits_shopper_sent ON visits (shopper_id, submitted_at)")
+
+
+@migrations()
+def m016_job_item_turn(db: Database) -> None:
+    """Each queued render's turn (audit/report_runs.py _fair_turn), so a new request of one user
+    goes behind the renders other users already wait for, and before that user's own next ones.
+    The index serves the turn's two lookups (the users' queued renders)."""
+    _run(db, """
+ALTER TABLE job_items ADD COLUMN turn INTEGER;
+CREATE INDEX job_items_queued ON job_items (status, job_id) WHERE status = 'queued'
+""")
