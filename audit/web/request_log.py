@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     logger = log_format.setup("audit", app.config["LOG_FORMAT"],
                               filters=[RequestContext()])
     logger.removeHandler(default_handler)  # Flask's own would write each error twice
+    log_format.setup("reports", app.config["LOG_FORMAT"])  # renders here (CLI, tests) alike
     dev_server = logging.getLogger("werkzeug")  # `flask run` (make run); gunicorn has none
     if not any(isinstance(f, NoDevServerAccessLines) for f in dev_server.filters):
         dev_server.addFilter(NoDevServerAccessLines())
