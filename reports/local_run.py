@@ -10,6 +10,7 @@ many stores there are.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -53,7 +54,10 @@ def render_stores(db: Database, store_ids: list[int], period: Period, lang: str,
         return jobs.store_request(db, store_id, period, lang, report_dir=report_dir,
                                   upload_dir=upload_dir)
 
-    with ProcessPoolExecutor(max_workers=size) as pool:
+    # forkserver: the render processes start clean, sharing neither this process's database
+    # connection nor its threads (a fork of a threaded process may deadlock).
+    with ProcessPoolExecutor(max_workers=size,
+                             mp_context=multiprocessing.get_context("forkserver")) as pool:
         in_flight: dict[Future, tuple[int, Path]] = {}
         _fill(pool, todo, in_flight, run, size * 2, request, on_step)
         while in_flight:
