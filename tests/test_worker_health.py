@@ -192,3 +192,28 @@ def test_report_all_with_a_worker_running_renders_on_the_worker(app, runner, fil
     assert "rendering here" not in result.output and "Wrote 1 reports" in result.output
     assert db["jobs"].count == 1  # a run through the queue, as the admin's page starts
     assert "rendered store:" in (tmp_path / "worker" / "worker.log").read_text()
+
+
+def test_report_all_says_so_when_its_worker_goes_away_mid_run(app, runner, filequeue, db,
+                                                             tmp_path):
+    import threading
+
+    make_store(db, "Q-3")
+    app.config["WORKER_TIMEOUT"] = 0.5
+    queue.beat_worker(filequeue)  # a worker was running when the command started ...
+
+    def late_worker() -> None:  # ... and another one turns up a few seconds later
+        deadline = time.time() + 60
+        while filequeue.storage.queue_size() == 0 and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)
+        filequeue.execute(filequeue.dequeue())
+
+    helper = threading.Thread(target=late_worker)
+    helper.start()
+    result = runner.invoke(args=["report", "all", "--from", "2026-09-01", "--to", "2026-11-30",
+                                 "--out", str(tmp_path / "out")])
+    helper.join()
+    assert result.exit_code == 0, result.output
+    assert "no render worker is running any more" in result.output
+    assert "Wrote 1 reports" in result.output

@@ -170,6 +170,10 @@ def _render_on_queue(db, stores: list[int], period: Period, lang: str,
     return files, [(f["code"], f["error"]) for f in job["failures"]], job_id
 
 
+NO_WORKER_ANY_MORE = ("Waiting: no render worker is running any more. Start "
+                      "`python -m reports.worker`, or stop (Ctrl-C) and run again with --local")
+
+
 def _drive_with_bar(db, huey, job_id: int) -> dict:
     """Drive the run in the foreground with a progress bar; the run's final progress."""
     total = db["jobs"].get(job_id)["total"]
@@ -181,9 +185,14 @@ def _drive_with_bar(db, huey, job_id: int) -> dict:
             bar.update(finished - shown["n"])
             shown["n"] = finished
             if p["status"] == "stalled" and p["message"]:
-                bar.label = "Stalled: " + p["message"]
+                label = "Stalled: " + p["message"]
+            elif not p["finished"] and not jobs.worker_running(current_app.config):
+                label = NO_WORKER_ANY_MORE  # the worker went away mid-run: never wait silently
             else:
-                bar.label = "Rendering reports"
+                label = "Rendering reports"
+            if label != bar.label and label != "Rendering reports":
+                click.echo(label, err=True)  # a line of its own: no terminal shows the bar
+            bar.label = label
 
         jobs.drive(db, huey, job_id, jobs.Folders(current_app.config["REPORT_DIR"],
                                                   current_app.config["UPLOAD_DIR"]), on_step=step)
