@@ -63,6 +63,12 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         # The JSON API, per token (audit/api): a BI tool paging a year of visits stays well
         # under it; a runaway script does not take the database from the people using it.
         API_RATE_LIMIT=os.environ.get("AUDIT_API_RATE_LIMIT", "120 per minute"),
+        # Log lines on standard error: "text" (default) or "json" (one object per line).
+        LOG_FORMAT=os.environ.get("AUDIT_LOG_FORMAT", "text"),
+        # /healthz answers 503 when renders wait and no render worker has beaten for this long.
+        WORKER_TIMEOUT=float(os.environ.get("AUDIT_WORKER_TIMEOUT", "60")),
+        # Store reports one user may have waiting at once (a flood of requests is refused, 429).
+        RENDER_CAP=int(os.environ.get("AUDIT_RENDER_CAP", "5")),
     )
     if overrides:
         app.config.update(overrides)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -301,8 +302,11 @@ def _banded_value(c: Criterion, good: bool, rng: random.Random) -> int:
 # ---------------------------------------------------------------- the scaled data set
 
 
-def generate_scaled(db: Database, options: DemoOptions, today: date | None = None) -> dict:
+def generate_scaled(db: Database, options: DemoOptions, today: date | None = None,
+                    progress: Callable[[int], None] | None = None) -> dict:
     """Many stores and published visits, fast: one transaction, executemany in big batches.
+
+    progress(n) is called after each batch with the number of visits it added.
 
     Each store gets one visit a month going back from last month (100 visits per store span
     about eight years), so a store's report for a year covers 12 visits. Scores are computed in
@@ -326,6 +330,8 @@ def generate_scaled(db: Database, options: DemoOptions, today: date | None = Non
             batch = plan[start:start + BATCH_VISITS]
             _insert_batch(db, batch, first_id + start, shoppers, versions, sets,
                           people["admin@demo.example.com"], rng, now)
+            if progress:
+                progress(len(batch))
         for version_id in versions.values():
             freeze(db, version_id)
     return {"users": len(people), "stores": len(stores), "visits": len(plan)}

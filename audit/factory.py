@@ -27,6 +27,7 @@ from audit.web import (
     navigation,
     photo_views,
     ratelimit,
+    request_log,
     security,
 )
 
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(locations.STATIC),
     )
     config.load_config(app, test_config)
+    request_log.init_app(app)  # first, so its hooks wrap every other one
     database.init_app(app)
     compression.init_app(app)  # first registered, so its after_request hook runs last
     assets.init_app(app)

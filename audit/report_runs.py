@@ -28,6 +28,7 @@ from typing import Any
 from huey import Huey
 from sqlite_utils import Database
 
+from audit.errors import N_, Conflict
 from audit.storage.db import now, open_db
 from reports import jobs as render_jobs
 from reports import queue, render
@@ -68,6 +69,15 @@ def queue_for(config: Mapping[str, Any]) -> Huey:
         if settings not in _hueys:
             _hueys[settings] = queue.make_huey(settings)
         return _hueys[settings]
+
+
+def worker_running(config: Mapping[str, Any]) -> bool:
+    """Whether a render worker beat within WORKER_TIMEOUT s (an unreachable queue: no)."""
+    huey = queue_for(config)
+    try:
+        return queue.worker_running(huey, float(config.get("WORKER_TIMEOUT", 60)))
+    except queue.queue_errors():
+        return False
 
 
 # ---------------------------------------------------------------- starting and stopping
@@ -218,13 +228,41 @@ def _prepare(db: Database, huey: Huey, item: dict, folders: Folders) -> int:
         return 0
     if _rendering_elsewhere(db, item, path.name):
         return 0  # another run renders this very file: wait for it and take it from the cache
-    task_id = render_jobs.submit(huey, html, _lock(item))
+    turn = _fair_turn(db, item)
+    task_id = render_jobs.submit(huey, html, _lock(item), priority=-turn)
     with db.atomic():
         db.execute("UPDATE job_items SET status = 'queued', task_id = ?, enqueued_at = ?, "
-                   "attempts = attempts + 1, report_file = ? WHERE id = ? AND status = 'pending'",
-                   [task_id, time.time(), path.name, item["id"]])
+                   "attempts = attempts + 1, report_file = ?, turn = ? WHERE id = ? AND "
+                   "status = 'pending'", [task_id, time.time(), path.name, turn, item["id"]])
     # Immediate mode (tests) has rendered it already: collect at once.
     return 1
+
+
+def _fair_turn(db: Database, item: dict) -> int:
+    """The render's turn on the queue (its priority is minus the turn): fair across users.
+
+    The queue takes the lowest turn first and, among equal turns, the oldest render. A user's
+    render takes the turn after their own latest waiting render, but never one before the
+    earliest turn still waiting: so another user's first request goes behind at most what was
+    already waiting at that turn, and a user's flood (or an admin's run of every store) delays
+    someone else's first report by at most the render under way. A render that has waited
+    keeps its turn, so a later request of anyone goes behind it. The CLI's runs (no user) count
+    as one user.
+    """
+    mine, earliest = db.execute(
+        """SELECT (SELECT MAX(i.turn) FROM job_items i JOIN jobs j ON j.id = i.job_id
+                   WHERE i.status = 'queued'
+                     AND j.started_by IS (SELECT started_by FROM jobs WHERE id = :job)),
+                  (SELECT MIN(turn) FROM job_items WHERE status = 'queued')""",
+        {"job": item["job_id"]}).fetchone()
+    return max(earliest or 0, -1 if mine is None else mine + 1, 0)
+
+
+def renders_pending(db: Database) -> int:
+    """Reports of open runs not yet on the queue (a run enqueues a window at a time)."""
+    return db.execute(
+        """SELECT COUNT(*) FROM job_items i JOIN jobs j ON j.id = i.job_id
+           WHERE j.status IN ('running', 'stalled') AND i.status = 'pending'""").fetchone()[0]
 
 
 def _rendering_elsewhere(db: Database, item: dict, report_file: str) -> bool:
@@ -395,6 +433,8 @@ def store_report(config: Mapping[str, Any], db: Database, store_id: int, period:
                  user_id: int, seen_job: int | None = None) -> tuple[Path | None, dict | None]:
     """The cached report's path, or None and the job preparing it (started if need be).
 
+    Conflict `render_cap` (429 on the web) when the user already waits for RENDER_CAP reports.
+
     seen_job is the job the person's page was waiting for: when it failed, its reason is shown
     instead of starting again on every refresh; a page without it starts a new try.
     """
@@ -404,12 +444,24 @@ def store_report(config: Mapping[str, Any], db: Database, store_id: int, period:
         return path, None
     job_id = _open_single_job(db, store_id, period, lang, seen_job)
     if job_id is None:
+        _refuse_over_cap(db, user_id, int(config.get("RENDER_CAP", 5)))
         job_id = start(db, queue_for(config), [store_id], period, lang, user_id=user_id,
                        kind="store_report")
     ensure_driver(config, db, job_id)
     if path.exists():
         return path, None
     return None, progress(db, job_id)
+
+
+def _refuse_over_cap(db: Database, user_id: int, cap: int) -> None:
+    """Conflict `render_cap` when the user already has `cap` reports being prepared."""
+    waiting = db.execute(
+        """SELECT COUNT(*) FROM jobs WHERE kind = 'store_report' AND started_by = ?
+           AND status IN ('running', 'stalled')""", [user_id]).fetchone()[0]
+    if waiting >= cap:
+        raise Conflict("render_cap", N_("Too many of your reports are being prepared at once "
+                                        "(at most %(n)s). Wait until one of them is ready, then "
+                                        "ask again."), n=cap)
 
 
 def _open_single_job(db: Database, store_id: int, period: Period, lang: str,

@@ -44,9 +44,9 @@ def store_request(db: Database, store_id: int, period: Period, lang: str, *,
     return path, render.store_html(data, upload_dir)
 
 
-def submit(huey: Huey, html: str, lock: str) -> str:
-    """Put a render on the queue; returns the task id to collect it by."""
-    return huey.render_task(html, lock).id
+def submit(huey: Huey, html: str, lock: str, priority: int = 0) -> str:
+    """Put a render on the queue (higher priority first); returns the task id to collect it by."""
+    return huey.render_task(html, lock, priority=priority).id
 
 
 def poll(huey: Huey, task_id: str, enqueued_at: float) -> Outcome:

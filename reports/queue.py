@@ -5,12 +5,15 @@ worker needs neither the database nor the uploads: on another machine it needs o
 and the queue's address. Start workers with `python -m reports.worker` (see that module).
 
 Settings (environment, read by the web side, the CLI and every worker alike):
-- AUDIT_REDIS_URL: redis://host:6379/0 -> RedisHuey, workers on as many machines as you like.
+- AUDIT_REDIS_URL: redis://host:6379/0 -> PriorityRedisHuey, workers on as many machines
+  as you like.
 - AUDIT_QUEUE_FILE: the SqliteHuey file when there is no Redis (default instance/queue.db). Never
   the app's database: SqliteHuey takes exclusive locks on every write (huey#445).
 - AUDIT_RENDER_BEAT: seconds between a running render's heartbeats (default 5).
 - AUDIT_RENDER_LOST_AFTER: a render whose heartbeat is older than this is taken for dead, its
   worker killed or its machine gone (default 30).
+- AUDIT_WORKER_BEAT: seconds between a running worker's own heartbeats, busy or idle (default 5).
+  The web side, /healthz and the CLI read its age to tell whether any worker is running.
 
 Locks and heartbeats live in Huey's key/value store next to the results. A lock's value is the
 id of the task holding it, so a lock left by a killed worker can be told from a live one: its
@@ -21,13 +24,14 @@ declared at import time, not one per store and period.)
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, PriorityRedisHuey, SqliteHuey
 from huey.exceptions import RetryTask
 
 from audit.storage.locations import instance_dir
@@ -37,6 +41,8 @@ RETRIES = 2
 RETRY_DELAY = 2.0
 RETRY_BACKOFF = 2.0
 LOCK_WAIT = 1.0
+WORKER_KEY = "workers:beat"
+log = logging.getLogger("reports.render")
 
 
 class QueueUnavailable(RuntimeError):
@@ -51,6 +57,7 @@ class Settings:
     queue_file: str = field(default_factory=lambda: str(instance_dir() / "queue.db"))
     beat: float = 5.0
     lost_after: float = 30.0
+    worker_beat: float = 5.0
     immediate: bool = False
 
     @classmethod
@@ -62,6 +69,7 @@ class Settings:
             "queue_file": env.get("AUDIT_QUEUE_FILE") or str(instance_dir() / "queue.db"),
             "beat": float(env.get("AUDIT_RENDER_BEAT", cls.beat)),
             "lost_after": float(env.get("AUDIT_RENDER_LOST_AFTER", cls.lost_after)),
+            "worker_beat": float(env.get("AUDIT_WORKER_BEAT", cls.worker_beat)),
         }
         values.update(overrides)
         return cls(**values)
@@ -83,7 +91,8 @@ def make_huey(settings: Settings) -> Huey:
     if settings.immediate:
         huey: Huey = MemoryHuey(NAME, immediate=True, **common)
     elif settings.redis_url:
-        huey = RedisHuey(NAME, url=settings.redis_url, **common)
+        # The priority flavour (a sorted set, Redis >= 5): fair queuing across users needs it.
+        huey = PriorityRedisHuey(NAME, url=settings.redis_url, **common)
     else:
         folder = Path(settings.queue_file).parent
         try:
@@ -107,6 +116,7 @@ def _render_on(huey: Huey):
 
     def render_pdf(html: str, lock: str, task=None) -> bytes:
         """HTML -> PDF bytes, holding the lock of its store and period, beating while it runs."""
+        started = time.perf_counter()
         with Heartbeat(huey, task.id) as beat:
             # Beat before importing WeasyPrint: the import takes seconds on a busy machine, and
             # a task taken off an empty queue that has not beaten yet looks lost to the web side,
@@ -117,9 +127,15 @@ def _render_on(huey: Huey):
                 beat.forget()  # a waiting task is not a running one
                 raise RetryTask("the same report is being rendered", delay=LOCK_WAIT)
             try:
-                return html_to_pdf(html)
+                pdf = html_to_pdf(html)
+            except Exception:
+                log.exception("render failed", extra={"task": task.id, "lock": lock})
+                raise
             finally:
                 release(huey, lock, task.id)
+        log.info("rendered %s in %.1f s", lock, time.perf_counter() - started,
+                 extra={"task": task.id, "bytes": len(pdf), "priority": task.priority or 0})
+        return pdf
 
     render_pdf.__module__ = __name__
     return render_pdf
@@ -251,6 +267,63 @@ def alive(huey: Huey, task_id: str) -> bool:
     """Whether the task's heartbeat is fresh."""
     beat = last_beat(huey, task_id)
     return beat is not None and time.time() - beat < huey.settings.lost_after
+
+
+# ---------------------------------------------------------------- is any worker running?
+
+
+def beat_worker(huey: Huey) -> None:
+    """Record that a worker is running now (any worker, on any machine)."""
+    huey.storage.put_data(WORKER_KEY, str(time.time()).encode())
+
+
+def worker_age(huey: Huey) -> float | None:
+    """Seconds since any render worker last beat; None when none was ever seen."""
+    value = _text(huey.storage.peek_data(WORKER_KEY))
+    return max(time.time() - float(value), 0.0) if value else None
+
+
+def worker_running(huey: Huey, timeout: float) -> bool:
+    """Whether a worker beat within `timeout` seconds (immediate mode: this process renders)."""
+    if huey.immediate:
+        return True
+    age = worker_age(huey)
+    return age is not None and age <= timeout
+
+
+class WorkerBeat:
+    """A thread in the consumer's main process that writes the worker heartbeat every few s.
+
+    It has its own Huey (own connection and lock) and closes the SQLite connection after each
+    beat: the consumer forks its workers from this process, and a child must never inherit a
+    lock held or a connection open in the middle of a write.
+    """
+
+    def __init__(self, settings: Settings):
+        self.huey = make_huey(settings)
+        self.every = settings.worker_beat
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="worker-beat", daemon=True)
+
+    def _beat(self) -> None:
+        """One beat; a failure (queue briefly unreachable) is retried at the next."""
+        try:
+            beat_worker(self.huey)
+        except Exception as err:  # noqa: BLE001 - a missed beat must never stop the worker
+            log.warning("worker heartbeat not written: %s", err)
+        finally:
+            with contextlib.suppress(Exception):
+                self.huey.storage.close()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.every):
+            self._beat()
+
+    def start(self) -> WorkerBeat:
+        """Beat now, then every few seconds until the process ends."""
+        self._beat()
+        self.thread.start()
+        return self
 
 
 # ---------------------------------------------------------------- the instance for consumers

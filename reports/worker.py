@@ -12,6 +12,10 @@ the setting, and starts when the queue answers. AUDIT_QUEUE_WAIT=N gives up afte
 exit status 2 (0: at once). A queue folder that cannot be created is not waited for: exit 2.
 Either way a clear message, no traceback.
 
+While it runs, the consumer's main process writes a heartbeat every AUDIT_WORKER_BEAT seconds
+(reports.queue.WorkerBeat) that /healthz, the report pages and `flask report` read. Log lines
+(each render, with its time) go to standard error as text, or JSON with AUDIT_LOG_FORMAT=json.
+
 Example: AUDIT_REDIS_URL=redis://10.0.0.5:6379/0 .venv/bin/python -m reports.worker -w 4
 """
 
@@ -24,7 +28,7 @@ import time
 
 from huey.consumer_options import ConsumerConfig, OptionParserHandler
 
-from reports import queue
+from reports import log_format, queue
 
 DEFAULTS = {"worker_type": "process", "workers": os.cpu_count() or 1, "max_tasks": 100,
             "max_delay": 1.0, "health_check_interval": 2}
@@ -73,6 +77,18 @@ def wait_for_queue(huey, limit: float | None, say=None) -> bool:
             return True
 
 
+def _setup_logs(config: ConsumerConfig) -> None:
+    """Huey's lines and our renders' lines on standard error, in AUDIT_LOG_FORMAT.
+
+    With -l FILE, Huey's own format goes to that file as huey_consumer would write it.
+    """
+    if config.logfile:
+        config.setup_logger(logging.getLogger("huey"))
+    else:
+        log_format.setup("huey", level=config.loglevel)
+    log_format.setup("reports", level=config.loglevel)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse huey_consumer's options over our defaults, check the queue, run the consumer."""
     parser = OptionParserHandler().get_option_parser()
@@ -94,7 +110,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     if hasattr(huey.storage, "close"):
         huey.storage.close()  # the workers fork: each must open its own connection
-    config.setup_logger(logging.getLogger("huey"))
+    try:
+        _setup_logs(config)
+    except ValueError as err:  # AUDIT_LOG_FORMAT names no format we write
+        sys.stderr.write(f"{err}\n")
+        return 2
+    queue.WorkerBeat(huey.settings).start()  # /healthz, the pages and the CLI see it running
     logging.getLogger("huey").info("Render queue: %s, %s %s workers", huey.settings.where,
                                    config.workers, config.worker_type)
     huey.create_consumer(**config.values).run()

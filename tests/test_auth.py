@@ -73,7 +73,8 @@ def test_passwords_are_stored_hashed_with_scrypt(db, people):
 def test_healthz_checks_the_database(app):
     response = app.test_client().get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok"}
+    assert response.json["status"] == "ok"
+    assert response.json["checks"]["database"] == {"ok": True}
 
 
 def test_session_cookie_is_httponly_and_lax(app, people):

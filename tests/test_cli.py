@@ -6,10 +6,21 @@ from audit.storage.db import open_db
 from audit.storage.migrations import migrations
 
 
+def test_first_db_upgrade_of_a_new_database_lists_what_it_applied(app, runner):
+    # The app's start upgraded the brand-new file; the command reports that work.
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    names = [m.name for m in migrations.applied(open_db(app.config["DATABASE"]))]
+    assert f"Applied {len(names)} migrations:" in result.output
+    assert all(f"  {name}\n" in result.output for name in names), result.output
+    assert "m001_initial" in names
+
+
 def test_db_upgrade_twice_changes_nothing(app, runner):
     db = open_db(app.config["DATABASE"])
     schema = db.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     applied = [m.name for m in migrations.applied(db)]
+    runner.invoke(args=["db", "upgrade"])  # the first reports what the app's start applied
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "Schema is up to date." in result.output

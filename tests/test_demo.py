@@ -112,3 +112,19 @@ def test_demo_comments_and_remarks_are_polish_in_a_polish_chain(db):
     assert comments
     polish = re.compile("[ąćęłńóśźż]", re.IGNORECASE)
     assert [c for c in comments | remarks if not polish.search(c)] == []
+
+
+def test_a_large_demo_reports_its_progress_batch_by_batch(db, monkeypatch):
+    from audit import demo
+
+    monkeypatch.setattr(demo, "BATCH_VISITS", 40)
+    steps = []
+    counts = demo.generate_scaled(db, demo.DemoOptions(seed=1, stores=5, visits=100),
+                                  progress=steps.append)
+    assert steps == [40, 40, 20] and counts["visits"] == 100
+
+
+def test_the_demo_command_shows_a_progress_bar_at_scale(runner):
+    result = runner.invoke(args=["demo", "--stores", "3", "--visits", "12"])
+    assert result.exit_code == 0, result.output
+    assert "Adding visits" in result.output and "12 visits" in result.output

@@ -236,12 +236,22 @@ def test_unreachable_queue_at_start_is_a_clear_message_on_the_page(app, login, c
     assert "Traceback" not in response.text and db["jobs"].count == 0
 
 
-def test_unreachable_queue_at_start_is_a_clear_message_in_the_cli(app, runner, chain, tmp_path):
+def test_unreachable_queue_told_to_use_it_is_a_clear_message_in_the_cli(app, runner, chain,
+                                                                        tmp_path):
     app.config.update(QUEUE_IMMEDIATE=False, REDIS_URL=DOWN)
     result = runner.invoke(args=["report", "all", "--from", "2026-09-01", "--to", "2026-11-30",
-                                 "--out", str(tmp_path / "out")])
+                                 "--out", str(tmp_path / "out"), "--queue"])
     assert result.exit_code == 1 and DOWN in result.output and "AUDIT_REDIS_URL" in result.output
     assert "Traceback" not in result.output
+
+
+def test_unreachable_queue_in_the_cli_says_so_and_renders_here(app, runner, chain, tmp_path):
+    app.config.update(QUEUE_IMMEDIATE=False, REDIS_URL=DOWN)
+    result = runner.invoke(args=["report", "all", "--from", "2026-09-01", "--to", "2026-11-30",
+                                 "--out", str(tmp_path / "out"), "--processes", "1"])
+    assert result.exit_code == 0, result.output
+    assert DOWN in result.output and "Rendering here." in result.output
+    assert len(list((tmp_path / "out").glob("*.pdf"))) == len(chain)
 
 
 def run_worker(tmp_path, **env) -> subprocess.CompletedProcess:

@@ -50,7 +50,8 @@ def consumers_waiting(url: str, count: int) -> bool:
         clients = redis.Redis.from_url(url).client_list()
     except redis.ConnectionError:
         return False
-    return sum(c.get("cmd") == "brpop" for c in clients) >= count
+    # A priority queue (fair turns across users) is a sorted set, read with BZPOPMIN.
+    return sum(c.get("cmd") in ("brpop", "bzpopmin") for c in clients) >= count
 
 
 def free_port() -> int:

@@ -103,7 +103,10 @@ def report_run(job_id: int):
     """A run's progress; refreshes itself until it ends, then offers the ZIP and the failures."""
     job_or_404(job_id)
     jobs.ensure_driver(current_app.config, get_db(), job_id)  # taken over if its driver is gone
-    return render_template("admin/reports_run.html", job=jobs.progress(get_db(), job_id))
+    job = jobs.progress(get_db(), job_id)
+    return render_template("admin/reports_run.html", job=job,
+                           no_worker=not job["finished"]
+                           and not jobs.worker_running(current_app.config))
 
 
 @bp.route("/reports/runs/<int:job_id>/cancel", methods=["POST"])

@@ -23,8 +23,15 @@ def db_upgrade() -> None:
 
     Example: flask --app app db upgrade
     """
-    applied = upgrade(current_app.config["DATABASE"])
-    click.echo(f"Applied: {', '.join(applied)}" if applied else "Schema is up to date.")
+    # The app's start upgraded already; what it applied is this command's work to report.
+    applied = current_app.extensions.pop("audit.migrations_applied", [])
+    applied += upgrade(current_app.config["DATABASE"])
+    if not applied:
+        click.echo("Schema is up to date.")
+        return
+    click.echo(f"Applied {len(applied)} migrations:")
+    for name in applied:
+        click.echo(f"  {name}")
 
 
 @users_cli.command("create")

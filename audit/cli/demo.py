@@ -10,6 +10,13 @@ from audit import demo
 from audit.storage.db import open_db
 
 
+def _scaled_with_bar(db, options: demo.DemoOptions) -> dict:
+    """The large data set, with a progress bar over its visits (minutes at 100,000)."""
+    with click.progressbar(length=options.visits or 0, label="Adding visits", show_eta=True,
+                           show_pos=True) as bar:
+        return demo.generate_scaled(db, options, progress=bar.update)
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--force", is_flag=True, help="Delete existing users, stores and visits first.")
@@ -44,7 +51,7 @@ def demo_command(force: bool, if_empty: bool, seed: int, months: int, stores: in
                 )
             demo.clear(db)
         options = demo.DemoOptions(seed=seed, months=months, stores=stores, visits=visits)
-        counts = (demo.generate_scaled(db, options) if stores is not None
+        counts = (_scaled_with_bar(db, options) if stores is not None
                   else demo.generate(db, options))
     finally:
         db.close()

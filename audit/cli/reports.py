@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from audit import report_runs as jobs
 from audit.storage.db import open_db
 from audit.vocabulary import LANGUAGES
-from reports import aggregate, queue, render
+from reports import aggregate, local_run, queue, render
 from reports.aggregate import Period, PeriodError
 
 report_cli = AppGroup("report", help="PDF audit reports.")
@@ -70,13 +70,21 @@ def report_store(code: str, start: datetime, end: datetime, output: str, lang: s
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
               help="Language of the reports.")
 @click.option("--region", default=None, help="Only the stores of this region.")
-def report_all(start: datetime, end: datetime, out_dir: str, lang: str,
-               region: str | None) -> None:
-    """Write the PDF audit report of every store that is not archived, through the render queue.
+@click.option("--local", "where", flag_value="local",
+              help="Render here, over a pool of processes, even if workers run.")
+@click.option("--queue", "where", flag_value="queue",
+              help="Render on the workers; stop with a message if none is running.")
+@click.option("--processes", type=click.IntRange(min=1), default=None,
+              help="With local rendering: processes (default: one per core).")
+def report_all(start: datetime, end: datetime, out_dir: str, lang: str, region: str | None,
+               where: str | None, processes: int | None) -> None:
+    """Write the PDF audit report of every store that is not archived.
 
-    The same run as the admin's Reports page: workers render (`make worker`, or
-    `python -m reports.worker` on each render machine); this command builds the pages, shows
-    the progress and copies the PDFs. Reports already cached are not rendered again.
+    When a render worker is running (`make worker`, or `python -m reports.worker` on each
+    render machine), the workers render, as for the admin's Reports page. When none has been
+    seen for AUDIT_WORKER_TIMEOUT seconds, this command renders here over a pool of processes
+    (--local forces that, --queue forbids it). Either way it shows the progress and copies the
+    PDFs. Reports already cached are not rendered again.
 
     Example: flask --app app report all --from 2026-01-01 --to 2026-06-30 --out reports/
     """
@@ -84,25 +92,86 @@ def report_all(start: datetime, end: datetime, out_dir: str, lang: str,
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     db = open_db(current_app.config["DATABASE"])
-    huey = jobs.queue_for(current_app.config)
     try:
-        try:
-            job_id = jobs.start(db, huey, jobs.stores_for_run(db, region), period, lang,
-                                user_id=None, region=region)
-        except queue.QueueUnavailable as err:
-            raise click.ClickException(str(err)) from None
-        job = _drive_with_bar(db, huey, job_id)
-        files = jobs.report_files(db, job_id, current_app.config["REPORT_DIR"])
+        stores = jobs.stores_for_run(db, region)
+        if _render_here(where):
+            files, failures = _render_locally(db, stores, period, lang, processes)
+            retry = "run the command again"
+        else:
+            files, failures, job_id = _render_on_queue(db, stores, period, lang, region)
+            retry = f"run {job_id}; retry them from the admin's Reports page"
     finally:
         db.close()
     for name, path in files:
         shutil.copyfile(path, folder / name)
-    for failure in job["failures"]:
-        click.echo(f"Failed: {failure['code']}: {failure['error']}", err=True)
+    for code, error in failures:
+        click.echo(f"Failed: {code}: {error}", err=True)
     click.echo(f"Wrote {len(files)} reports to {folder}.")
-    if job["failures"]:
-        raise click.ClickException(f"{len(job['failures'])} reports failed (run {job_id}); "
-                                   "retry them from the admin's Reports page.")
+    if failures:
+        raise click.ClickException(f"{len(failures)} reports failed ({retry}).")
+
+
+def _render_here(where: str | None) -> bool:
+    """Whether to render in this process: asked to, or no worker is running (said so)."""
+    if where == "local":
+        return True
+    huey = jobs.queue_for(current_app.config)
+    timeout = current_app.config["WORKER_TIMEOUT"]
+    try:
+        running = queue.worker_running(huey, timeout)
+    except queue.queue_errors() as err:
+        if where == "queue":
+            raise click.ClickException(queue.unavailable_message(huey.settings, err)) from None
+        click.echo(f"{queue.unavailable_message(huey.settings, err)} Rendering here.", err=True)
+        return True
+    if running:
+        return False
+    if where == "queue":
+        raise click.ClickException(
+            f"No render worker is running (none seen for {timeout:g} s on {huey.settings.where})."
+            " Start one with `python -m reports.worker` (or `make worker`), or leave out --queue"
+            " to render here.")
+    click.echo(f"No render worker is running (none seen for {timeout:g} s): rendering here. "
+               "Start `python -m reports.worker` to render on workers instead.", err=True)
+    return True
+
+
+def _render_locally(db, stores: list[int], period: Period, lang: str,
+                    processes: int | None) -> tuple[list, list]:
+    """Render in this process over a pool; (archive name, file) pairs and (code, error) pairs."""
+    with click.progressbar(length=len(stores), label="Rendering reports here", show_eta=True,
+                           show_pos=True) as bar:
+        shown = {"n": 0}
+
+        def step(run: local_run.LocalRun) -> None:
+            bar.update(run.finished - shown["n"])
+            shown["n"] = run.finished
+
+        run = local_run.render_stores(db, stores, period, lang,
+                                      report_dir=current_app.config["REPORT_DIR"],
+                                      upload_dir=current_app.config["UPLOAD_DIR"],
+                                      processes=processes, on_step=step)
+    codes = {r["id"]: r["code"] for r in db.query("SELECT id, code FROM stores")}
+    files = sorted((f"{render.safe_name(codes[s])}-{period.start}-{period.end}.pdf", path)
+                   for s, path in run.files.items())
+    return files, sorted((codes[s], error) for s, error in run.failures.items())
+
+
+def _render_on_queue(db, stores: list[int], period: Period, lang: str,
+                     region: str | None) -> tuple[list, list, int]:
+    """A run through the queue, driven here; files, failures and the run's id."""
+    huey = jobs.queue_for(current_app.config)
+    try:
+        job_id = jobs.start(db, huey, stores, period, lang, user_id=None, region=region)
+    except queue.QueueUnavailable as err:
+        raise click.ClickException(str(err)) from None
+    job = _drive_with_bar(db, huey, job_id)
+    files = jobs.report_files(db, job_id, current_app.config["REPORT_DIR"])
+    return files, [(f["code"], f["error"]) for f in job["failures"]], job_id
+
+
+NO_WORKER_ANY_MORE = ("Waiting: no render worker is running any more. Start "
+                      "`python -m reports.worker`, or stop (Ctrl-C) and run again with --local")
 
 
 def _drive_with_bar(db, huey, job_id: int) -> dict:
@@ -116,9 +185,14 @@ def _drive_with_bar(db, huey, job_id: int) -> dict:
             bar.update(finished - shown["n"])
             shown["n"] = finished
             if p["status"] == "stalled" and p["message"]:
-                bar.label = "Stalled: " + p["message"]
+                label = "Stalled: " + p["message"]
+            elif not p["finished"] and not jobs.worker_running(current_app.config):
+                label = NO_WORKER_ANY_MORE  # the worker went away mid-run: never wait silently
             else:
-                bar.label = "Rendering reports"
+                label = "Rendering reports"
+            if label != bar.label and label != "Rendering reports":
+                click.echo(label, err=True)  # a line of its own: no terminal shows the bar
+            bar.label = label
 
         jobs.drive(db, huey, job_id, jobs.Folders(current_app.config["REPORT_DIR"],
                                                   current_app.config["UPLOAD_DIR"]), on_step=step)

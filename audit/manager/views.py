@@ -75,7 +75,9 @@ def store_report(store_id: int):
     path, job = jobs.store_report(current_app.config, get_db(), store_id, period, form.lang.data,
                                   current_user.id, request.args.get("job", type=int))
     if path is None:
-        return render_template("manager/preparing.html", store=store, job=job, period=period)
+        return render_template("manager/preparing.html", store=store, job=job, period=period,
+                               no_worker=not job["finished"]
+                               and not jobs.worker_running(current_app.config))
     if request.args.get("job"):
         # The preparing page refreshed into a ready report. Sent as a download it would leave
         # the tab reading "Preparing your report": say it is ready, and start the download.

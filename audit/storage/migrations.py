@@ -471,6 +471,17 @@ def m012_shopper_history_index(db: Database) -> None:
 
 
 @migrations()
+def m016_job_item_turn(db: Database) -> None:
+    """Each queued render's turn (audit/report_runs.py _fair_turn), so a new request of one user
+    goes behind the renders other users already wait for, and before that user's own next ones.
+    The index serves the turn's two lookups (the users' queued renders)."""
+    _run(db, """
+ALTER TABLE job_items ADD COLUMN turn INTEGER;
+CREATE INDEX job_items_queued ON job_items (status, job_id) WHERE status = 'queued'
+""")
+
+
+@migrations()
 def m019_api_tokens(db: Database) -> None:
     """Bearer tokens of the JSON API (audit/api_tokens.py): only the SHA-256 of each secret is
     kept, so a copy of the database lets nobody call the API."""

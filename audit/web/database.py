@@ -33,6 +33,10 @@ def close_db(exc: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Upgrade the schema at start and close the database after each request."""
-    upgrade(app.config["DATABASE"])
+    """Upgrade the schema at start and close the database after each request.
+
+    What the start applied is kept for `flask db upgrade`, which runs after it: on a brand-new
+    database that command would otherwise find nothing left and say the schema is up to date.
+    """
+    app.extensions["audit.migrations_applied"] = upgrade(app.config["DATABASE"])
     app.teardown_appcontext(close_db)

@@ -17,13 +17,16 @@ MESSAGES = {
     404: _l("This page does not exist, or it is not yours to see."),
     405: _l("This action is not allowed here."),
     413: _l("The file is too large."),
+    500: _l("Something went wrong on our side. Try again in a moment."),
 }
 STATUS = {Invalid: 422, Conflict: 409, NotFound: 404}
 # Refusals the phone's API has always answered with another status: a malformed request (400),
 # a picture too big to decode (413); kept so the phone's script sees what it always saw.
 # Requests the phone's script should never make (no valid id, no file, not a picture): 400.
 STATUS_BY_CODE = {"bad_uuid": 400, "bad_client_id": 400, "bad_criterion": 400, "no_file": 400,
-                  "not_an_image": 400, "too_many": 400, "too_large": 413}
+                  "not_an_image": 400, "too_many": 400, "too_large": 413,
+                  # one user's render requests over AUDIT_RENDER_CAP: "too many requests"
+                  "render_cap": 429}
 
 
 def http_status(error: DomainError) -> int:
