@@ -54,12 +54,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are trusted
         # so the per-address login limit and HTTPS detection see the real client.
         PROXY_HOPS=int(os.environ.get("AUDIT_PROXY_HOPS", "0")),
-        # Failed logins (audit/ratelimit.py). memory:// counts per process: with several workers
-        # or machines, share the counts with AUDIT_RATELIMIT_STORAGE=redis://host:6379/0.
+        # Failed logins slow down further tries (audit/login_limits.py); the counts live in the
+        # database, so every worker and machine on the same file shares them.
         RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=os.environ.get("AUDIT_RATELIMIT_STORAGE", "memory://"),
-        LOGIN_LIMIT_PER_EMAIL="10 per 15 minutes",
-        LOGIN_LIMIT_PER_ADDRESS="30 per 15 minutes",
     )
     if overrides:
         app.config.update(overrides)

@@ -468,3 +468,39 @@ def m012_shopper_history_index(db: Database) -> None:
     """My visits reads one page of a shopper's history, newest first, from this index instead of
     all of it (a demo shopper has 6,684 visits): audit/shopper/pages.py sent_visits."""
     _run(db, "CREATE INDEX visits_shopper_sent ON visits (shopper_id, submitted_at)")
+
+
+@migrations()
+def m013_sessions_and_login_limits(db: Database) -> None:
+    """Server-side sessions, so logout, a new password, deactivation and "log out everywhere" end
+    them (audit/sessions.py); failed logins shared by every worker (audit/login_limits.py); and
+    the log of every change of a user and their permissions (audit/users.py)."""
+    _run(
+        db,
+        """
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE login_failures (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    email TEXT NOT NULL,
+    address TEXT NOT NULL,
+    device TEXT
+);
+CREATE INDEX login_failures_email ON login_failures (email, at);
+CREATE INDEX login_failures_address ON login_failures (address, at);
+CREATE INDEX login_failures_at ON login_failures (at);
+CREATE TABLE user_log (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    at TEXT NOT NULL,
+    changes TEXT NOT NULL
+);
+CREATE INDEX user_log_user ON user_log (user_id, at)
+""",
+    )
