@@ -480,7 +480,7 @@ def m013_sessions_and_login_limits(db: Database) -> None:
         """
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
-    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE ON UPDATE CASCADE,
     created_at TEXT NOT NULL
 );
 CREATE INDEX sessions_user ON sessions (user_id);
@@ -496,8 +496,8 @@ CREATE INDEX login_failures_address ON login_failures (address, at);
 CREATE INDEX login_failures_at ON login_failures (at);
 CREATE TABLE user_log (
     id INTEGER PRIMARY KEY,
-    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL ON UPDATE CASCADE,
     at TEXT NOT NULL,
     changes TEXT NOT NULL
 );
