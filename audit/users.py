@@ -106,7 +106,8 @@ def create_user(
         "language": language,
         "created_at": now(),
     }
-    logged = {k: [None, row[k]] for k in ("email", "name", "role", "is_reviewer", "language")}
+    logged = {k: [None, row[k]] for k in ("email", "name", "role", "is_reviewer", "language")
+              if row[k]}
     try:
         with db.atomic():
             user_id = db["users"].insert(row).last_pk
