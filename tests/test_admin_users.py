@@ -203,3 +203,22 @@ def test_region_changes_are_logged_and_the_edit_page_shows_the_log(login, db, pe
     assert '"regions": [[], ["North"]]' in entry["changes"]
     page = admin.get(f"/admin/users/{people['manager']}")
     assert "Changes" in page.text and "Regions" in page.text
+
+
+def test_giving_and_taking_a_store_is_logged_in_the_managers_log(login, db, people):
+    import json
+
+    store = {"code": "waw-9", "name": "Warszawa Nowa", "channel": "physical",
+             "region": "Mazowieckie", "address": "ul. Nowa 1", "latitude": "52.2",
+             "longitude": "21.0"}
+    admin = login("plain_admin")
+    assert admin.post("/admin/stores/new", {**store, "managers": [people["manager"]]}) \
+        .status_code == 302
+    store_id = next(db.query("SELECT id FROM stores WHERE code = 'WAW-9'"))["id"]
+    assert admin.post(f"/admin/stores/{store_id}", {**store, "managers": [people["manager2"]]}) \
+        .status_code == 302
+    logs = {who: [json.loads(r["changes"]) for r in db.query(
+        "SELECT changes FROM user_log WHERE user_id = ? AND actor_id = ? ORDER BY id",
+        [people[who], people["plain_admin"]])] for who in ("manager", "manager2")}
+    assert logs == {"manager": [{"store": [None, "WAW-9"]}, {"store": ["WAW-9", None]}],
+                    "manager2": [{"store": [None, "WAW-9"]}]}

@@ -74,6 +74,7 @@ USER_FIELD = {
     "email": _l("E-mail"), "name": _l("Name"), "role": _l("Role"),
     "is_reviewer": _l("Reviewer permission"), "active": _l("Active"),
     "language": _l("Language"), "password": _l("Password"), "regions": _l("Regions"),
+    "store": _l("Store"),
     "sessions": _l("Logged out on every device"),
 }
 
