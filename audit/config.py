@@ -54,12 +54,12 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are trusted
         # so the per-address login limit and HTTPS detection see the real client.
         PROXY_HOPS=int(os.environ.get("AUDIT_PROXY_HOPS", "0")),
-        # Failed logins (audit/ratelimit.py). memory:// counts per process: with several workers
-        # or machines, share the counts with AUDIT_RATELIMIT_STORAGE=redis://host:6379/0.
+        # Failed logins slow down further tries (audit/login_limits.py); the counts live in the
+        # database, so every worker and machine on the same file shares them.
         RATELIMIT_ENABLED=True,
+        # The JSON API's per-token limit (audit/api, Flask-Limiter): memory:// counts per
+        # process; with several workers share the counts with AUDIT_RATELIMIT_STORAGE=redis://...
         RATELIMIT_STORAGE_URI=os.environ.get("AUDIT_RATELIMIT_STORAGE", "memory://"),
-        LOGIN_LIMIT_PER_EMAIL="10 per 15 minutes",
-        LOGIN_LIMIT_PER_ADDRESS="30 per 15 minutes",
         # The JSON API, per token (audit/api): a BI tool paging a year of visits stays well
         # under it; a runaway script does not take the database from the people using it.
         API_RATE_LIMIT=os.environ.get("AUDIT_API_RATE_LIMIT", "120 per minute"),

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from audit.errors import N_, Invalid
 from audit.storage.db import now
+from audit.users import log_user_change
 
 STORE_FIELDS = ("code", "name", "channel", "address", "url", "region", "latitude", "longitude")
 
@@ -17,8 +18,10 @@ def save_store(
     store_id: int | None,
     fields: dict,
     manager_ids: list[int] | None = None,
+    by: int | None = None,
 ) -> int:
-    """Create (store_id None) or update a store and its managers; a taken code is Invalid."""
+    """Create (store_id None) or update a store and its managers (by: the admin doing it, for
+    the managers' logs); a taken code is Invalid."""
     row = {k: fields.get(k) for k in STORE_FIELDS}
     row["code"] = (row["code"] or "").strip().upper()
     try:
@@ -28,13 +31,24 @@ def save_store(
             else:
                 db["stores"].update(store_id, row)
             if manager_ids is not None:
-                db.execute("DELETE FROM store_managers WHERE store_id = ?", [store_id])
-                for user_id in manager_ids:
-                    db["store_managers"].insert({"store_id": store_id, "user_id": user_id})
+                _set_store_managers(db, store_id, row["code"], manager_ids, by)
     except sqlite3.IntegrityError as exc:
         raise Invalid("code_taken", N_("Another store already uses this code."),
                       field="code") from exc
     return store_id
+
+
+def _set_store_managers(db: Database, store_id: int, code: str, manager_ids: list[int],
+                        by: int | None) -> None:
+    """Give the store these managers; each one added or removed gets a line in their log."""
+    old = set(store_managers(db, store_id))
+    db.execute("DELETE FROM store_managers WHERE store_id = ?", [store_id])
+    for user_id in manager_ids:
+        db["store_managers"].insert({"store_id": store_id, "user_id": user_id})
+    for user_id in set(manager_ids) - old:
+        log_user_change(db, user_id, by, {"store": [None, code]})
+    for user_id in old - set(manager_ids):
+        log_user_change(db, user_id, by, {"store": [code, None]})
 
 
 def set_archived(db: Database, store_id: int, archived: bool) -> None:

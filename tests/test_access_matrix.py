@@ -12,6 +12,7 @@ import pytest
 ACCESS = {
     "auth.login": "public",
     "auth.logout": "any",
+    "auth.logout_everywhere": "any",
     "auth.home": "any",
     "health.healthz": "public",
     "favicon.favicon": "public",
@@ -20,6 +21,7 @@ ACCESS = {
     "admin.users": "admin",
     "admin.user_new": "admin",
     "admin.user_edit": "admin",
+    "admin.user_logout": "admin",
     "admin.stores": "admin",
     "admin.store_edit": "admin",
     "admin.store_archive": "admin",

@@ -54,6 +54,7 @@ OBJECT_ACCESS = {
     "review.correct": {"admin": OK},
     # Admin: admins manage every object; ownership does not narrow it.
     "admin.user_edit": {"admin": OK},
+    "admin.user_logout": {"admin": OK},
     "admin.store_edit": {"admin": OK},
     "admin.store_archive": {"admin": OK},
     "admin.store_actions": {"admin": OK},

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from audit import create_app
 from audit.demo import PASSWORDS, PEOPLE
+from audit.sessions import session_user
 from audit.web.security import CONTENT_SECURITY_POLICY
 
 # Enough pages of each route (whatever ids they take) to see every template a role can reach.
@@ -152,7 +153,7 @@ def test_inline_finder_catches_what_the_csp_would_block():
 
 # Session fixation -----------------------------------------------------------------------------
 
-def test_login_starts_a_new_session_keeping_only_the_chosen_language(app, people):
+def test_login_starts_a_new_session_keeping_only_the_chosen_language(app, people, db):
     client = Client(app, None)
     with client.http.session_transaction() as session:
         session["planted"] = "by an attacker"
@@ -163,7 +164,7 @@ def test_login_starts_a_new_session_keeping_only_the_chosen_language(app, people
     with client.http.session_transaction() as session:
         assert "planted" not in session
         assert session.get("csrf_token") is None
-        assert session["_user_id"] == str(people["shopper"])
+        assert session_user(db, session["_user_id"])["id"] == people["shopper"]
         assert session["lang"] == "en"
     assert client.token() != old_token
 

@@ -41,7 +41,9 @@ class UserForm(FlaskForm):
     password = PasswordField(
         _l("Password"),
         validators=[Optional(), Length(max=200)],
-        description=_l("At least 10 characters. Leave empty to keep the current password."),
+        description=_l(
+            "At least 10 characters and not easy to guess: a few unrelated words work well. "
+            "Leave empty to keep the current password."),
     )
     regions = SelectMultipleField(_l("Regions managed (managers)"), choices=[])
 

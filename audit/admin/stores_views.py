@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
@@ -50,7 +51,8 @@ def store_edit(store_id: int | None = None):
     form = _store_form(store)
     if form.validate_on_submit():
         try:
-            store_id = save_store(get_db(), store_id, _fields(form), form.managers.data)
+            store_id = save_store(get_db(), store_id, _fields(form), form.managers.data,
+                                  by=current_user.id)
         except DomainError as err:
             show_on_form(form, err)
         else:

@@ -2,14 +2,24 @@
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from audit.admin import bp
 from audit.admin.forms import UserForm
 from audit.errors import N_, DomainError, Invalid
 from audit.stores import manager_regions, regions, set_manager_regions
-from audit.users import create_user, get_user, list_users, update_user
+from audit.users import (
+    create_user,
+    end_sessions_by_admin,
+    get_user,
+    list_users,
+    log_user_change,
+    update_user,
+    user_log,
+)
 from audit.vocabulary import Role, VisitStatus
+from audit.web.auth import User, log_in
 from audit.web.database import get_db
 from audit.web.validation import form_status, show_on_form
 
@@ -79,10 +89,20 @@ def _save_new_user(form: UserForm) -> int:
             role=form.role.data,
             password=form.password.data,
             is_reviewer=form.is_reviewer.data,
+            by=current_user.id,
         )
         if form.role.data == Role.MANAGER:
-            set_manager_regions(db, user_id, form.regions.data)
+            _set_regions(user_id, form.regions.data)
     return user_id
+
+
+def _set_regions(user_id: int, new: list[str]) -> None:
+    """Give a manager these regions, and log the change (they are the manager's permissions)."""
+    db = get_db()
+    old = sorted(manager_regions(db, user_id))
+    if old != sorted(new):
+        set_manager_regions(db, user_id, new)
+        log_user_change(db, user_id, current_user.id, {"regions": [old, sorted(new)]})
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -98,7 +118,19 @@ def user_edit(user_id: int):
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.user_edit", user_id=user_id))
-    return render_template("admin/user_form.html", form=form, user=user), form_status(form)
+    return render_template("admin/user_form.html", form=form, user=user,
+                           log=user_log(get_db(), user_id)), form_status(form)
+
+
+@bp.route("/users/<int:user_id>/logout", methods=["POST"])
+def user_logout(user_id: int):
+    """End every session of a user (a lost phone, a shared password); logged."""
+    get_user(get_db(), user_id) or abort(404)
+    end_sessions_by_admin(get_db(), user_id, by=current_user.id)
+    flash(_("The user is logged out on every device."), "success")
+    if user_id == current_user.id:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("admin.user_edit", user_id=user_id))
 
 
 def _save_user(user_id: int, form: UserForm) -> None:
@@ -114,6 +146,10 @@ def _save_user(user_id: int, form: UserForm) -> None:
             is_reviewer=form.is_reviewer.data,
             active=form.active.data,
             password=form.password.data or None,
+            by=current_user.id,
         )
         manages = form.role.data == Role.MANAGER
-        set_manager_regions(db, user_id, form.regions.data if manages else [])
+        _set_regions(user_id, form.regions.data if manages else [])
+    if user_id == current_user.id and form.password.data:
+        # A new password ends every session, this one too; the admin who typed it stays in.
+        log_in(User.from_row(get_user(db, user_id)))

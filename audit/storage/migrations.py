@@ -471,6 +471,42 @@ def m012_shopper_history_index(db: Database) -> None:
 
 
 @migrations()
+def m013_sessions_and_login_limits(db: Database) -> None:
+    """Server-side sessions, so logout, a new password, deactivation and "log out everywhere" end
+    them (audit/sessions.py); failed logins shared by every worker (audit/login_limits.py); and
+    the log of every change of a user and their permissions (audit/users.py)."""
+    _run(
+        db,
+        """
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE login_failures (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    email TEXT NOT NULL,
+    address TEXT NOT NULL,
+    device TEXT
+);
+CREATE INDEX login_failures_email ON login_failures (email, at);
+CREATE INDEX login_failures_address ON login_failures (address, at);
+CREATE INDEX login_failures_at ON login_failures (at);
+CREATE TABLE user_log (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE ON UPDATE CASCADE,
+    actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL ON UPDATE CASCADE,
+    at TEXT NOT NULL,
+    changes TEXT NOT NULL
+);
+CREATE INDEX user_log_user ON user_log (user_id, at)
+""",
+    )
+
+
+@migrations()
 def m016_job_item_turn(db: Database) -> None:
     """Each queued render's turn (audit/report_runs.py _fair_turn), so a new request of one user
     goes behind the renders other users already wait for, and before that user's own next ones.

@@ -69,6 +69,21 @@ TEXT_FIELD = {"name": _l("name of the set"), "description": _l("description of t
               "steps": _l("step names")}
 
 
+# What a line of a user's log (audit/users.py user_log) changed.
+USER_FIELD = {
+    "email": _l("E-mail"), "name": _l("Name"), "role": _l("Role"),
+    "is_reviewer": _l("Reviewer permission"), "active": _l("Active"),
+    "language": _l("Language"), "password": _l("Password"), "regions": _l("Regions"),
+    "store": _l("Store"),
+    "sessions": _l("Logged out on every device"),
+}
+
+
+def user_field_label(field: str) -> str:
+    """A field named in a user's log, in words."""
+    return str(USER_FIELD.get(field, field))
+
+
 def text_field_label(field: str) -> str:
     """Words for a text of a criteria set; option:<key> is one answer option's label."""
     if field.startswith("option:"):
@@ -141,4 +156,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         status_label=status_label, channel_word=channel_word, role_label=role_label,
         action_status_word=action_status_word, contact_channel_label=contact_channel_label,
-        visit_log_label=visit_log_label, action_change_label=action_change_label)
+        visit_log_label=visit_log_label, action_change_label=action_change_label,
+        user_field_label=user_field_label)

@@ -131,7 +131,7 @@ def test_logout_warns_and_keeps_unsent_work(shopper_phone, live_server, shots, d
 
     # "Cancel" on the warning: still logged in, on the same screen, nothing posted.
     page.once("dialog", lambda d: answer_dialog(d, accept=False))
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     page.wait_for_timeout(500)  # a logout that went ahead anyway would have left by now
     expect(page).to_have_url(f"{live_server.url}/shopper/visits/{pitfall_visit}/sections/1")
     assert logout_posts == []
@@ -141,7 +141,7 @@ def test_logout_warns_and_keeps_unsent_work(shopper_phone, live_server, shots, d
 
     # "OK": logged out; the answers are still on the phone, under this user and visit.
     page.once("dialog", lambda d: answer_dialog(d, accept=True))
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     page.wait_for_url("**/login")
     assert len(dialogs) == 2 and dialogs[1][0] == "confirm" and len(logout_posts) == 1
     shots("logged-out", page)
@@ -308,7 +308,7 @@ def test_logout_from_a_page_the_worker_does_not_control_still_forgets_the_kept_p
     page.wait_for_selector("[data-field-app][data-offline='ready']")
     assert page.evaluate("() => navigator.serviceWorker.controller") is None
 
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log out", exact=True).click()
     page.wait_for_url("**/login")
     # The visits kept for offline use belong to this shopper: the next user of the phone must not
     # be shown them from the cache.
