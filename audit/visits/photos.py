@@ -80,7 +80,11 @@ def _reencode(stream: IO[bytes], target: Path, keep_gps: bool = False) -> tuple[
     # Saved with a fresh EXIF block at most: camera, serial and time stamps stay on the phone,
     # and the position too unless the admin chose to keep it.
     extra = {"exif": position} if position is not None else {}
-    upright.save(target, "JPEG", quality=JPEG_QUALITY, optimize=True, **extra)
+    try:
+        upright.save(target, "JPEG", quality=JPEG_QUALITY, optimize=True, **extra)
+    except BaseException:
+        target.unlink(missing_ok=True)  # a full disk leaves no half-written picture behind
+        raise
     return upright.width, upright.height, target.stat().st_size
 
 
@@ -115,6 +119,10 @@ def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_
         # The same photo raced in twice: keep the first, drop this copy.
         (folder / name).unlink(missing_ok=True)
         return _photo(db, visit["id"], client_id), False
+    except BaseException:
+        # No row, no file (a full disk, a restore under way): the phone sends the photo again.
+        (folder / name).unlink(missing_ok=True)
+        raise
     return db["photos"].get(photo_id), True
 
 

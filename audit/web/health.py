@@ -1,8 +1,9 @@
-"""GET /healthz: the app is up and its database answers."""
+"""GET /healthz: the app is up, its database answers and its disk has room to write."""
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 
 from audit.web.database import get_db
+from audit.web.unavailable import disk_problem
 
 bp = Blueprint("health", __name__)
 
@@ -14,6 +15,9 @@ def healthz():
         get_db().execute("SELECT 1 FROM users LIMIT 1").fetchall()
     except Exception as exc:  # any database failure means "not healthy"
         return jsonify({"status": "error", "error": type(exc).__name__}), 503
+    problem = disk_problem(current_app.config["DATABASE"])  # reads work on a full disk; writes not
+    if problem:
+        return jsonify({"status": "error", "error": problem}), 503
     return jsonify({"status": "ok"})
 
 
