@@ -6,6 +6,7 @@ the photo already stored instead of a second copy.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import secrets
@@ -80,12 +81,20 @@ def _reencode(stream: IO[bytes], target: Path, keep_gps: bool = False) -> tuple[
     # Saved with a fresh EXIF block at most: camera, serial and time stamps stay on the phone,
     # and the position too unless the admin chose to keep it.
     extra = {"exif": position} if position is not None else {}
+    encoded = io.BytesIO()
+    upright.save(encoded, "JPEG", quality=JPEG_QUALITY, optimize=True, **extra)
+    data = encoded.getbuffer()
     try:
-        upright.save(target, "JPEG", quality=JPEG_QUALITY, optimize=True, **extra)
+        # Unbuffered: on a full disk the error comes from write(), and closing has nothing left
+        # to flush (Pillow's own file, failing again in close(), was left open).
+        with target.open("wb", buffering=0) as f:
+            written = 0
+            while written < len(data):
+                written += f.write(data[written:])
     except BaseException:
         target.unlink(missing_ok=True)  # a full disk leaves no half-written picture behind
         raise
-    return upright.width, upright.height, target.stat().st_size
+    return upright.width, upright.height, len(data)
 
 
 def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_key: str,
