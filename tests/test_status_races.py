@@ -200,3 +200,38 @@ def test_a_visit_never_yours_stays_not_found_in_json(login, db, people):
     cancel(db, visit_id, people["admin"])
     response = Phone(login("shopper")).post(f"/shopper/visits/{visit_id}/draft", {"fields": {}})
     assert (response.status_code, response.json["error"]) == (404, "no_visit")
+
+
+@pytest.mark.parametrize("step", ["draft", "end", "photo"])
+def test_a_write_checked_before_a_cancel_writes_nothing(app, db, people, step):
+    import io
+
+    from PIL import Image
+
+    from audit.visits.answers import AnswerInput
+    from audit.visits.field import end_visit, save_draft
+    from audit.visits.photos import store_photo
+
+    visit_id = make_visit(db, make_store(db, "STALE-4"), people["shopper"], status="in_progress")
+    seen = visit_for_shopper(db, visit_id, people["shopper"])  # the route read it
+    cancel(db, visit_id, people["admin"])
+    with pytest.raises(Conflict) as refused:
+        if step == "draft":
+            from audit.criteria_sets.versions import version_set
+
+            yes_no = next(c for c in version_set(db, seen["version_id"]).criteria()
+                          if c.type == "yes_no")
+            save_draft(db, seen, [AnswerInput(yes_no.key, True)], user_id=people["shopper"])
+        elif step == "end":
+            end_visit(db, seen, None)
+        else:
+            out = io.BytesIO()
+            Image.new("RGB", (64, 48), "orange").save(out, "JPEG")
+            out.seek(0)
+            store_photo(db, app.config["UPLOAD_DIR"], seen, criterion_key="price_tag_photo",
+                        client_id="phone-photo-0001", stream=out)
+    assert refused.value.code == "visit_cancelled"
+    row = db["visits"].get(visit_id)
+    assert row["ended_at"] is None
+    assert db["answers"].count_where("visit_id = ?", [visit_id]) == 0
+    assert db["photos"].count_where("visit_id = ?", [visit_id]) == 0

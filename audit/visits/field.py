@@ -168,9 +168,27 @@ def end_visit(db: Database, visit: dict, at: str | None = None) -> None:
     require_editable(db, visit)
     started = datetime.fromisoformat(visit["started_at"]) if visit["started_at"] else None
     with db.atomic():
+        still_theirs(db, visit)
         db.execute(
             "UPDATE visits SET ended_at = ?, updated_at = ? WHERE id = ? AND ended_at IS NULL",
             [client_time(at, started), now(), visit["id"]])
+
+
+def still_theirs(db: Database, visit: dict) -> None:
+    """Inside a write transaction: the visit is still its shopper's and still editable.
+
+    The caller read the visit before taking the write lock; a cancel, a reschedule or a
+    submission from another device may have come in between.
+    """
+    status, shopper_id = db.execute("SELECT status, shopper_id FROM visits WHERE id = ?",
+                                    [visit["id"]]).fetchone()
+    if shopper_id != visit["shopper_id"]:
+        raise moved_away()
+    if status == VisitStatus.CANCELLED:
+        raise cancelled_visit()
+    if status not in EDITABLE:
+        raise Conflict("conflict",
+                       N_("This visit has been submitted and can no longer be changed."))
 
 
 def require_editable(db: Database, visit: dict) -> dict:
@@ -204,9 +222,11 @@ def save_draft(db: Database, visit: dict, entries: list[AnswerInput], *, user_id
     good = [e for e in entries if e.criterion_key not in errors and (
         e.criterion_key in stored or e.value is not None or e.comment not in (None, KEEP))]
     if good:
-        # A correction of a returned visit is logged, so the reviewer sees what changed.
-        save_answers(db, visit["id"], good, user_id=user_id,
-                     log_changes=visit["status"] == "returned")
+        with db.atomic():
+            still_theirs(db, visit)  # an autosave racing a cancel writes nothing
+            # A correction of a returned visit is logged, so the reviewer sees what changed.
+            save_answers(db, visit["id"], good, user_id=user_id,
+                         log_changes=visit["status"] == "returned")
     return errors
 
 

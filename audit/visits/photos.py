@@ -20,7 +20,7 @@ from sqlite_utils import Database
 from audit.criteria_sets.versions import version_set
 from audit.errors import N_, Invalid
 from audit.storage.db import now
-from audit.visits.field import require_editable
+from audit.visits.field import require_editable, still_theirs
 from audit.vocabulary import Role, VisitStatus
 
 MAX_SIDE = 1600
@@ -119,6 +119,7 @@ def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_
     width, height, size = _reencode(stream, folder / name, keep_gps)
     try:
         with db.atomic():
+            still_theirs(db, visit)
             photo_id = db["photos"].insert({
                 "visit_id": visit["id"], "criterion_key": criterion_key, "client_id": client_id,
                 "filename": name, "width": width, "height": height, "bytes": size,
