@@ -253,3 +253,23 @@ def test_backup_and_restore_have_help_with_an_example(runner):
     for command in ("backup", "restore"):
         result = runner.invoke(args=[command, "--help"])
         assert result.exit_code == 0 and "Example: flask --app app" in result.output
+
+
+def test_restore_says_which_submissions_it_would_lose_before_it_asks(
+        app, runner, db, people, tmp_path):
+    from audit.visits.lifecycle import move
+
+    store_id = make_store(db, "LOST-1")
+    before = make_visit(db, store_id, people["shopper"], status="in_progress")
+    move(db, before, "submit", actor_id=people["shopper"], params={"uuid": "first"})
+    backup = tmp_path / "b.db"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    after = make_visit(db, store_id, people["shopper"], status="in_progress")
+    move(db, after, "submit", actor_id=people["shopper"], params={"uuid": "second"})
+
+    answer = runner.invoke(args=["restore", str(backup)], input="n\n")
+    assert answer.exit_code == 1
+    assert (f"1 submission(s) received since then will be lost from the database"
+            f" (visits {after})") in answer.output
+    assert answer.output.index("will be lost") < answer.output.index("Replace the current")
+    assert db["visits"].get(after)["status"] == "submitted"  # nothing done without a yes

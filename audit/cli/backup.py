@@ -84,7 +84,7 @@ def restore_command(file: Path, yes: bool) -> None:
 
 def _tell_loss(loss: Loss) -> None:
     """Say what the restore would lose: the submissions received after the backup was taken."""
-    moment = loss.backup_newest or "an unknown time"
+    moment = loss.backup_newest
     if not loss.visits:
         click.echo(f"The backup's newest change is from {moment}; no submission received"
                    " since then is missing from it.")

@@ -176,7 +176,7 @@ def previous_copy(db_path: str | Path, at: datetime | None = None) -> Path:
 class Loss:
     """Submissions the live database holds and the backup does not: a restore would lose them."""
 
-    backup_newest: str | None  # the newest status move the backup holds (its moment, roughly)
+    backup_newest: str  # the newest status move the backup holds (else the file's time)
     visits: list[int]
 
 
@@ -198,4 +198,7 @@ def submissions_lost(backup_file: str | Path, db_path: str | Path) -> Loss:
         ).fetchall()
     finally:
         live.close()
+    if newest is None:  # no move in it at all: the file's own time is the best guess
+        mtime = datetime.fromtimestamp(Path(backup_file).stat().st_mtime, UTC)
+        newest = mtime.isoformat(timespec="seconds")
     return Loss(newest, sorted({visit for visit, params in rows if (visit, params) not in kept}))
