@@ -29,6 +29,7 @@ from audit.web import (
     ratelimit,
     request_log,
     security,
+    unavailable,
 )
 
 
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     ratelimit.init_app(app)
     errors.init_app(app)
+    unavailable.init_app(app)
     security.init_app(app)
     navigation.init_app(app)
     formatting.init_app(app)

@@ -3,6 +3,7 @@
 import sqlite3
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 from conftest import make_store, make_user, make_visit
@@ -116,27 +117,76 @@ def test_backup_command_refuses_to_overwrite_without_force(runner, db, people, t
     assert runner.invoke(args=["backup", "--force", str(target)]).exit_code == 0
 
 
+def emails(path):
+    """The users' e-mails in a database file."""
+    conn = sqlite3.connect(path)
+    try:
+        return {r[0] for r in conn.execute("SELECT email FROM users")}
+    finally:
+        conn.close()
+
+
+def kept_copies(app):
+    """The copies restores kept beside the database, oldest first."""
+    live = Path(app.config["DATABASE"])
+    return sorted(live.parent.glob(live.name + ".before-restore-*"))
+
+
 def test_restore_round_trip_keeps_the_replaced_database(app, runner, db, people, tmp_path):
     backup = tmp_path / "b.db"
     assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
     make_user(db, "shopper", "after-backup@example.com")
     db["users"].delete(people["manager2"])
 
-    refused = runner.invoke(args=["restore", str(backup)])
-    assert refused.exit_code == 1 and "Pass --yes to go ahead" in refused.output
+    refused = runner.invoke(args=["restore", str(backup)], input="n\n")
+    assert refused.exit_code == 1 and "Replace the current database" in refused.output
     assert db["users"].count_where("email = 'after-backup@example.com'") == 1
+    assert kept_copies(app) == []
+    assert not Path(app.config["DATABASE"] + ".maintenance").exists()
 
-    result = runner.invoke(args=["restore", "--yes", str(backup)])
+    result = runner.invoke(args=["restore", str(backup)], input="y\n")
     assert result.exit_code == 0, result.output
-    emails = {r["email"] for r in db.query("SELECT email FROM users")}
-    assert "after-backup@example.com" not in emails and "manager2@example.com" in emails
-    kept = sqlite3.connect(app.config["DATABASE"] + ".before-restore")
-    kept_emails = {r[0] for r in kept.execute("SELECT email FROM users")}
-    kept.close()
+    now_emails = {r["email"] for r in db.query("SELECT email FROM users")}
+    assert "after-backup@example.com" not in now_emails and "manager2@example.com" in now_emails
+    [kept] = kept_copies(app)
+    assert f"kept as {kept}" in result.output
+    kept_emails = emails(kept)
     assert "after-backup@example.com" in kept_emails and "manager2@example.com" not in kept_emails
     assert db.journal_mode == "wal"  # the live file keeps its mode
     page = app.test_client().get("/healthz")  # the serving app reads the restored file
     assert page.status_code == 200
+    assert not Path(app.config["DATABASE"] + ".maintenance").exists()
+
+
+def test_restore_then_undo_then_undo_again_loses_nothing(app, runner, db, people, tmp_path):
+    backup = tmp_path / "b.db"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    make_user(db, "shopper", "after-backup@example.com")
+    live = app.config["DATABASE"]
+    with_new_user = emails(live)
+
+    assert runner.invoke(args=["restore", "--yes", str(backup)]).exit_code == 0
+    assert emails(live) == emails(backup)
+    [first_copy] = kept_copies(app)
+
+    undo = runner.invoke(args=["restore", "--yes", str(first_copy)])  # as the output suggests
+    assert undo.exit_code == 0, undo.output
+    assert emails(live) == with_new_user  # everything since the backup is back
+    assert emails(first_copy) == with_new_user  # the copy restored from is left as it was
+    second_copy = next(p for p in kept_copies(app) if p != first_copy)
+    assert emails(second_copy) == emails(backup)
+
+    redo = runner.invoke(args=["restore", "--yes", str(second_copy)])
+    assert redo.exit_code == 0, redo.output
+    assert emails(live) == emails(backup)
+    assert len(kept_copies(app)) == 3
+    assert emails(first_copy) == with_new_user  # no restore overwrote an earlier one's copy
+
+
+def test_restore_of_the_database_onto_itself_is_refused(app, runner, db, people):
+    result = runner.invoke(args=["restore", "--yes", app.config["DATABASE"]])
+    assert result.exit_code == 1 and "is the database itself" in result.output
+    assert kept_copies(app) == []
 
 
 def _text(path, live):
@@ -191,7 +241,7 @@ def test_restore_refuses_a_file_that_is_not_a_good_database_of_ours(
     assert expected in result.output
     assert "Traceback" not in result.output
     assert db["users"].count == len(people)
-    assert not (tmp_path / "audit.db.before-restore").exists()
+    assert kept_copies(app) == []
 
 
 def test_restore_of_a_missing_file_says_so(runner, tmp_path):
@@ -203,3 +253,23 @@ def test_backup_and_restore_have_help_with_an_example(runner):
     for command in ("backup", "restore"):
         result = runner.invoke(args=[command, "--help"])
         assert result.exit_code == 0 and "Example: flask --app app" in result.output
+
+
+def test_restore_says_which_submissions_it_would_lose_before_it_asks(
+        app, runner, db, people, tmp_path):
+    from audit.visits.lifecycle import move
+
+    store_id = make_store(db, "LOST-1")
+    before = make_visit(db, store_id, people["shopper"], status="in_progress")
+    move(db, before, "submit", actor_id=people["shopper"], params={"uuid": "first"})
+    backup = tmp_path / "b.db"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    after = make_visit(db, store_id, people["shopper"], status="in_progress")
+    move(db, after, "submit", actor_id=people["shopper"], params={"uuid": "second"})
+
+    answer = runner.invoke(args=["restore", str(backup)], input="n\n")
+    assert answer.exit_code == 1
+    assert (f"1 submission(s) received since then will be lost from the database"
+            f" (visits {after})") in answer.output
+    assert answer.output.index("will be lost") < answer.output.index("Replace the current")
+    assert db["visits"].get(after)["status"] == "submitted"  # nothing done without a yes

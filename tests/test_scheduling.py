@@ -145,11 +145,15 @@ def test_started_visit_cannot_be_moved(login, db, people):
     assert db["visits"].get(visit)["window_start"] == "2026-11-01"
 
 
-def test_cancel_hides_the_visit_from_the_shopper(login, db, people):
+def test_cancel_hides_the_visit_and_tells_its_shopper_it_was_cancelled(login, db, people):
     visit = make_visit(db, make_store(db, "C-1"), people["shopper"])
     assert login("admin").post(f"/admin/visits/{visit}/cancel").status_code == 302
     assert db["visits"].get(visit)["status"] == "cancelled"
-    assert login("shopper").get(f"/shopper/visits/{visit}").status_code == 404
+    page = login("shopper").get(f"/shopper/visits/{visit}")
+    assert page.status_code == 410 and "This visit was cancelled by the office." in page.text
+    assert f"/shopper/visits/{visit}" not in login("shopper").get("/shopper/").text
+    # Anyone else still finds nothing there.
+    assert login("shopper2").get(f"/shopper/visits/{visit}").status_code == 404
 
 
 def test_submitted_visit_cannot_be_cancelled(login, db, people):

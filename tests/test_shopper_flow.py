@@ -317,7 +317,8 @@ def test_another_shoppers_visit_refuses_writes_with_404(login, db, people, path)
 
 def test_cancelled_visit_is_gone_for_the_shopper(login, db, people, visit):
     db["visits"].update(visit, {"status": "cancelled"})
-    assert login("shopper").get(f"/shopper/visits/{visit}").status_code == 404
+    page = login("shopper").get(f"/shopper/visits/{visit}")
+    assert page.status_code == 410 and "This visit was cancelled by the office." in page.text
 
 
 def test_service_worker_is_served_for_the_shopper_scope(login):

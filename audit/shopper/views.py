@@ -24,7 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from audit.errors import N_, Conflict, DomainError, Invalid
+from audit.errors import N_, Conflict, DomainError, Invalid, NotFound
 from audit.shopper import bp
 from audit.shopper.forms import (
     EndForm,
@@ -53,6 +53,7 @@ from audit.visits.field import (
     start_visit,
     submit_visit,
     visit_for_shopper,
+    why_not_yours,
 )
 from audit.visits.photos import delete_photo, store_photo
 from audit.web.assets import current_build
@@ -66,8 +67,19 @@ SHELL_FILES = ("css/app.css", "css/field.css", "js/field.js", "js/store.js", "js
 
 
 def _own_visit(visit_id: int) -> dict:
-    """The current shopper's visit, or 404 (someone else's visits do not exist for them)."""
-    return visit_for_shopper(get_db(), visit_id, current_user.id) or abort(404)
+    """The current shopper's visit; else why not (cancelled, given to someone else: 410), or 404.
+
+    The phone's script gets JSON it understands: it stops sending that visit and shows why.
+    """
+    row = visit_for_shopper(get_db(), visit_id, current_user.id)
+    if row is not None:
+        return row
+    err = why_not_yours(get_db(), visit_id, current_user.id)
+    if _wants_json():
+        abort(make_response(jsonify(error=err.code, message=_text(err)), http_status(err)))
+    if isinstance(err, NotFound):
+        abort(404)  # someone else's visits do not exist for them
+    raise err
 
 
 def _zone() -> str:

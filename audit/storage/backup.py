@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -121,18 +122,30 @@ def backup_database(
     return check_database(target)
 
 
-def restore_database(backup_file: str | Path, db_path: str | Path, *, replace: bool) -> BackupInfo:
-    """Put a checked backup in place of the database; the old one is kept as *.before-restore."""
+@dataclass
+class Restored:
+    """What a restore did: the database as it is now, and where the one it replaced is kept."""
+
+    info: BackupInfo
+    kept: Path | None
+
+
+def restore_database(backup_file: str | Path, db_path: str | Path) -> Restored:
+    """Put a checked backup in place of the database, keeping the old one under a new name.
+
+    The caller fences the app first (audit/storage/maintenance.py) and asks the operator.
+    """
+    backup_file, db_path = Path(backup_file), Path(db_path)
     info = check_database(backup_file)
-    db_path = Path(db_path)
+    if db_path.exists() and backup_file.resolve() == db_path.resolve():
+        raise BackupError(f"{backup_file} is the database itself; there is nothing to restore.")
+    kept = None
     if db_path.exists():
-        if not replace:
-            raise BackupError(
-                f"This replaces the database at {db_path}. Pass --yes to go ahead"
-                f" (the current one is kept as {db_path.name}.before-restore)."
-            )
-        backup_database(db_path, previous_copy(db_path), overwrite=True)
-    src = _open_read_only(Path(backup_file))
+        # A name of its own each time: undoing a restore restores from this file, and a second
+        # restore must not overwrite the copy the first one kept.
+        kept = previous_copy(db_path)
+        backup_database(db_path, kept)
+    src = _open_read_only(backup_file)
     dst = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         # Page by page into the live file, under SQLite's lock: connections the app holds see
@@ -143,10 +156,49 @@ def restore_database(backup_file: str | Path, db_path: str | Path, *, replace: b
         dst.close()
     upgrade(db_path)  # an older backup gets the migrations added since it was taken
     restored = check_database(db_path)
-    return BackupInfo(restored.path, restored.bytes, info.migrations, restored.tables)
+    return Restored(BackupInfo(restored.path, restored.bytes, info.migrations, restored.tables),
+                    kept)
 
 
-def previous_copy(db_path: str | Path) -> Path:
-    """Where restore keeps the database it replaced."""
+def previous_copy(db_path: str | Path, at: datetime | None = None) -> Path:
+    """A new name for the database a restore replaces: `<database>.before-restore-<UTC time>`."""
     db_path = Path(db_path)
-    return db_path.with_name(db_path.name + ".before-restore")
+    stamp = (at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    base = db_path.with_name(f"{db_path.name}.before-restore-{stamp}")
+    candidate, n = base, 1
+    while candidate.exists():  # two restores within a second
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+@dataclass
+class Loss:
+    """Submissions the live database holds and the backup does not: a restore would lose them."""
+
+    backup_newest: str  # the newest status move the backup holds (else the file's time)
+    visits: list[int]
+
+
+def submissions_lost(backup_file: str | Path, db_path: str | Path) -> Loss:
+    """Which submissions in the live database are missing from the backup (by visit and id)."""
+    src = _open_read_only(Path(backup_file))
+    try:
+        kept, newest = set(), None
+        if Database(src)["visit_events"].exists():  # a backup older than m010 has none
+            kept = set(src.execute(
+                "SELECT visit_id, params FROM visit_events WHERE action = 'submit'").fetchall())
+            newest = src.execute("SELECT max(at) FROM visit_events").fetchone()[0]
+    finally:
+        src.close()
+    live = _open_read_only(Path(db_path))
+    try:
+        rows = live.execute(
+            "SELECT visit_id, params FROM visit_events WHERE action = 'submit' ORDER BY id"
+        ).fetchall()
+    finally:
+        live.close()
+    if newest is None:  # no move in it at all: the file's own time is the best guess
+        mtime = datetime.fromtimestamp(Path(backup_file).stat().st_mtime, UTC)
+        newest = mtime.isoformat(timespec="seconds")
+    return Loss(newest, sorted({visit for visit, params in rows if (visit, params) not in kept}))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from audit.storage.maintenance import UnderMaintenance, fence_file
+
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -30,6 +32,7 @@ class AuditDatabase(Database):
     """
 
     writers: threading.Lock | None = None  # this process's turn to write (open_db sets it)
+    fence: str | None = None  # the maintenance fence this connection's writes obey (the web's)
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Database]:
@@ -46,6 +49,10 @@ class AuditDatabase(Database):
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
+                # Checked under the write lock: a restore raises the fence, then takes this lock
+                # once, so nothing commits behind its back (audit/storage/maintenance.py).
+                if self.fence is not None and os.path.exists(self.fence):
+                    raise UnderMaintenance(self.fence)
                 yield self
             except BaseException:
                 self.rollback()
@@ -104,6 +111,12 @@ def snapshot(db: Database) -> Iterator[Database]:
     finally:
         if db.conn.in_transaction:
             db.conn.execute("COMMIT")
+
+
+def obey_fence(db: Database, path: str | Path) -> Database:
+    """Make db's write transactions refuse (UnderMaintenance) while the fence of path stands."""
+    db.fence = str(fence_file(path))
+    return db
 
 
 def database_file(db: Database) -> str:

@@ -8,7 +8,6 @@ conflict and changes nothing.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -20,11 +19,11 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
-from audit.errors import N_, Conflict, Invalid, NotFound
+from audit.errors import N_, Conflict, DomainError, Invalid, NotFound
 from audit.storage.db import now
 from audit.visits import flags as flag_rules
 from audit.visits.answers import KEEP, AnswerError, AnswerInput, check_answers, save_answers
-from audit.visits.lifecycle import move
+from audit.visits.lifecycle import cancelled_visit, move, moved_away
 from audit.vocabulary import DONE, EDITABLE, VisitStatus
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, VisitScore
@@ -34,6 +33,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 # An offline start is believed for this long: a shopper may be out of signal for days.
 OFFLINE_LIMIT = timedelta(days=7)
 SHORT_SHARE = flag_rules.SHORT_SHARE  # the one "much shorter than usual" rule: flags.py
+# Refusals that end a visit on the shopper's phone: it was cancelled, or given to someone else.
+GONE = ("visit_cancelled", "visit_moved")
 
 
 @dataclass
@@ -61,6 +62,21 @@ def visit_for_shopper(db: Database, visit_id: int, user_id: int) -> dict | None:
         [visit_id, user_id],
     ))
     return rows[0] if rows else None
+
+
+def why_not_yours(db: Database, visit_id: int, user_id: int) -> DomainError:
+    """Why visit_for_shopper found nothing: cancelled, given to another shopper, or no visit.
+
+    Only a visit that was this shopper's is explained; any other id is simply not found.
+    """
+    row = db.execute("SELECT status, shopper_id FROM visits WHERE id = ?", [visit_id]).fetchone()
+    if row is not None and row[1] == user_id and row[0] == VisitStatus.CANCELLED:
+        return cancelled_visit()
+    if row is not None and row[1] != user_id and db.execute(
+            "SELECT 1 FROM visit_log WHERE visit_id = ? AND action = 'reschedule'"
+            " AND old_value = ?", [visit_id, str(user_id)]).fetchone():
+        return moved_away()
+    return NotFound("no_visit", N_("This visit does not exist."))
 
 
 def applicable_criteria(cs: CriteriaSet, channel: str) -> list[Criterion]:
@@ -132,10 +148,15 @@ def start_visit(db: Database, visit: dict, info: StartInfo, *, far_metres: float
         "online_channel": None if physical else info.online_channel,
         "flags": _add_flags(visit, flags),
     }
-    # Only the first start counts when two requests race; a visit cancelled or submitted
+    # Only the first start counts when two requests race; a visit cancelled, or given to
+    # another shopper, since the caller read it is refused by move() itself; one submitted
     # meanwhile is refused below.
-    with contextlib.suppress(Conflict):
-        move(db, visit["id"], "start", actor_id=visit["shopper_id"], sets=changes)
+    try:
+        move(db, visit["id"], "start", actor_id=visit["shopper_id"], sets=changes,
+             owner=visit["shopper_id"])
+    except Conflict as err:
+        if err.code in GONE:
+            raise
     started = db["visits"].get(visit["id"])
     if started["status"] not in EDITABLE:
         raise Conflict("conflict", N_("This visit has already been submitted."))
@@ -147,9 +168,27 @@ def end_visit(db: Database, visit: dict, at: str | None = None) -> None:
     require_editable(db, visit)
     started = datetime.fromisoformat(visit["started_at"]) if visit["started_at"] else None
     with db.atomic():
+        still_theirs(db, visit)
         db.execute(
             "UPDATE visits SET ended_at = ?, updated_at = ? WHERE id = ? AND ended_at IS NULL",
             [client_time(at, started), now(), visit["id"]])
+
+
+def still_theirs(db: Database, visit: dict) -> None:
+    """Inside a write transaction: the visit is still its shopper's and still editable.
+
+    The caller read the visit before taking the write lock; a cancel, a reschedule or a
+    submission from another device may have come in between.
+    """
+    status, shopper_id = db.execute("SELECT status, shopper_id FROM visits WHERE id = ?",
+                                    [visit["id"]]).fetchone()
+    if shopper_id != visit["shopper_id"]:
+        raise moved_away()
+    if status == VisitStatus.CANCELLED:
+        raise cancelled_visit()
+    if status not in EDITABLE:
+        raise Conflict("conflict",
+                       N_("This visit has been submitted and can no longer be changed."))
 
 
 def require_editable(db: Database, visit: dict) -> dict:
@@ -183,9 +222,11 @@ def save_draft(db: Database, visit: dict, entries: list[AnswerInput], *, user_id
     good = [e for e in entries if e.criterion_key not in errors and (
         e.criterion_key in stored or e.value is not None or e.comment not in (None, KEEP))]
     if good:
-        # A correction of a returned visit is logged, so the reviewer sees what changed.
-        save_answers(db, visit["id"], good, user_id=user_id,
-                     log_changes=visit["status"] == "returned")
+        with db.atomic():
+            still_theirs(db, visit)  # an autosave racing a cancel writes nothing
+            # A correction of a returned visit is logged, so the reviewer sees what changed.
+            save_answers(db, visit["id"], good, user_id=user_id,
+                         log_changes=visit["status"] == "returned")
     return errors
 
 
@@ -253,6 +294,7 @@ def submit_visit(db: Database, visit_id: int, *, submission_uuid: str,
             raise Conflict("uuid_reused",
                            N_("This submission was already received with different answers. "
                               "The first one is kept; nothing was merged."))
+        _refuse_gone(visit, user_id)
         _refuse_stale(db, visit, submission_uuid)
         _refuse_missing_photos(photos, photo_ids)
         visit = require_editable(db, visit)
@@ -270,6 +312,14 @@ def _visit_with_store(db: Database, visit_id: int) -> dict:
     if not rows:
         raise NotFound("no_visit", N_("This visit does not exist."))
     return rows[0]
+
+
+def _refuse_gone(visit: dict, user_id: int) -> None:
+    """A visit cancelled, or given to another shopper, since the phone's request was checked."""
+    if visit["shopper_id"] != user_id:
+        raise moved_away()
+    if visit["status"] == VisitStatus.CANCELLED:
+        raise cancelled_visit()
 
 
 def _refuse_stale(db: Database, visit: dict, submission_uuid: str) -> None:

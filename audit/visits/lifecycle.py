@@ -65,17 +65,21 @@ def who_may(action: str) -> frozenset[Actor]:
 
 
 def move(db: Database, visit_id: int, action: str, *, actor_id: int | None,
-         params: dict | None = None, sets: dict | None = None) -> S:
+         params: dict | None = None, sets: dict | None = None, owner: int | None = None) -> S:
     """Make one move (and set `sets` columns with it) in one transaction; returns the old status.
 
     Conflict("status_changed") when the visit is no longer where the move starts, NotFound when
-    there is no such visit; nothing is written then.
+    there is no such visit; nothing is written then. With `owner`, the visit must also still be
+    that shopper's (a shopper's move on a visit given to someone else meanwhile: "visit_moved").
     """
     froms = starts(action)
     if not froms:
         raise ValueError(f"no such move: {action}")
     to, stamp = target(action), now()
     marks = ", ".join("?" * len(froms))
+    # The shopper is compared in the same statements as the status: a visit rescheduled to
+    # someone else between the caller's read and this move is not theirs to move any more.
+    mine, mine_args = ("AND shopper_id = ?", [owner]) if owner is not None else ("", [])
     with db.atomic():
         # The event is written first, from the row as it is: the INSERT ... SELECT reads the old
         # status under the write lock, and the UPDATE below can then no longer miss.
@@ -83,30 +87,48 @@ def move(db: Database, visit_id: int, action: str, *, actor_id: int | None,
             f"""INSERT INTO visit_events (visit_id, action, from_status, to_status, actor_id,
                                           at, params)
                 SELECT id, ?, status, ?, ?, ?, ? FROM visits
-                WHERE id = ? AND status IN ({marks})""",  # noqa: S608 - only ? marks
-            [action, to, actor_id, stamp, _json(params), visit_id, *froms])
+                WHERE id = ? AND status IN ({marks}) {mine}""",  # noqa: S608 - only ? marks
+            [action, to, actor_id, stamp, _json(params), visit_id, *froms, *mine_args])
         if not event.rowcount:
-            _refuse(db, visit_id, action)
+            _refuse(db, visit_id, action, owner)
         changes = {"updated_at": stamp, **(sets or {})}
         assignments = "".join(f", {_checked(column)} = ?" for column in changes)
         db.execute(
             f"UPDATE visits SET status = ?{assignments}"  # noqa: S608 - checked column names
-            f" WHERE id = ? AND status IN ({marks})",
-            [to, *changes.values(), visit_id, *froms])
+            f" WHERE id = ? AND status IN ({marks}) {mine}",
+            [to, *changes.values(), visit_id, *froms, *mine_args])
         old = db.execute("SELECT from_status FROM visit_events WHERE id = ?",
                          [event.lastrowid]).fetchone()[0]
     return S(old)
 
 
-def _refuse(db: Database, visit_id: int, action: str) -> None:
-    """Raise why a move did not happen: no such visit, or it is elsewhere by now."""
-    row = db.execute("SELECT status FROM visits WHERE id = ?", [visit_id]).fetchone()
+def _refuse(db: Database, visit_id: int, action: str, owner: int | None = None) -> None:
+    """Raise why a move did not happen: no such visit, someone else's now, or elsewhere by now."""
+    row = db.execute("SELECT status, shopper_id FROM visits WHERE id = ?", [visit_id]).fetchone()
     if row is None:
         raise NotFound("no_visit", N_("This visit does not exist."))
+    if owner is not None and row[1] != owner:
+        raise moved_away()
+    if owner is not None and row[0] == S.CANCELLED:
+        raise cancelled_visit()
     raise Conflict("status_changed",
                    N_("This visit is no longer waiting for this step; "
                       "reload the page to see where it is."),
                    details={"action": action, "status": row[0]})
+
+
+def moved_away() -> Conflict:
+    """The answer to a shopper whose visit was given to another shopper."""
+    return Conflict("visit_moved",
+                    N_("This visit was given to another shopper before you started it. Nothing "
+                       "more needs to be sent; if you already went to the shop, tell the office."))
+
+
+def cancelled_visit() -> Conflict:
+    """The answer to a shopper whose visit was cancelled."""
+    return Conflict("visit_cancelled",
+                    N_("This visit was cancelled by the office. Nothing more needs to be sent; "
+                       "if you already went to the shop, tell the office."))
 
 
 def _checked(column: str) -> str:

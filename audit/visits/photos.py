@@ -6,6 +6,7 @@ the photo already stored instead of a second copy.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import secrets
@@ -19,7 +20,7 @@ from sqlite_utils import Database
 from audit.criteria_sets.versions import version_set
 from audit.errors import N_, Invalid
 from audit.storage.db import now
-from audit.visits.field import require_editable
+from audit.visits.field import require_editable, still_theirs
 from audit.vocabulary import Role, VisitStatus
 
 MAX_SIDE = 1600
@@ -80,8 +81,20 @@ def _reencode(stream: IO[bytes], target: Path, keep_gps: bool = False) -> tuple[
     # Saved with a fresh EXIF block at most: camera, serial and time stamps stay on the phone,
     # and the position too unless the admin chose to keep it.
     extra = {"exif": position} if position is not None else {}
-    upright.save(target, "JPEG", quality=JPEG_QUALITY, optimize=True, **extra)
-    return upright.width, upright.height, target.stat().st_size
+    encoded = io.BytesIO()
+    upright.save(encoded, "JPEG", quality=JPEG_QUALITY, optimize=True, **extra)
+    data = encoded.getbuffer()
+    try:
+        # Unbuffered: on a full disk the error comes from write(), and closing has nothing left
+        # to flush (Pillow's own file, failing again in close(), was left open).
+        with target.open("wb", buffering=0) as f:
+            written = 0
+            while written < len(data):
+                written += f.write(data[written:])
+    except BaseException:
+        target.unlink(missing_ok=True)  # a full disk leaves no half-written picture behind
+        raise
+    return upright.width, upright.height, len(data)
 
 
 def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_key: str,
@@ -106,6 +119,7 @@ def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_
     width, height, size = _reencode(stream, folder / name, keep_gps)
     try:
         with db.atomic():
+            still_theirs(db, visit)
             photo_id = db["photos"].insert({
                 "visit_id": visit["id"], "criterion_key": criterion_key, "client_id": client_id,
                 "filename": name, "width": width, "height": height, "bytes": size,
@@ -115,6 +129,10 @@ def store_photo(db: Database, upload_dir: str | Path, visit: dict, *, criterion_
         # The same photo raced in twice: keep the first, drop this copy.
         (folder / name).unlink(missing_ok=True)
         return _photo(db, visit["id"], client_id), False
+    except BaseException:
+        # No row, no file (a full disk, a restore under way): the phone sends the photo again.
+        (folder / name).unlink(missing_ok=True)
+        raise
     return db["photos"].get(photo_id), True
 
 

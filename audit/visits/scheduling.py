@@ -198,6 +198,7 @@ def reschedule(db: Database, visit_id: int, *, shopper_id: int, window_start: da
         raise RevisitConflict(reasons)
     stamp = now()
     with db.atomic():
+        before = db.execute("SELECT shopper_id FROM visits WHERE id = ?", [visit_id]).fetchone()
         moved = db.execute(
             """UPDATE visits SET shopper_id = ?, window_start = ?, window_end = ?,
                       updated_at = ?, schedule_note = ?
@@ -206,9 +207,12 @@ def reschedule(db: Database, visit_id: int, *, shopper_id: int, window_start: da
              _note(visit["schedule_note"], reasons), visit_id])
         if not moved.rowcount:
             raise _not_scheduled()
+        # The shoppers before and after: the first one's phone is told the visit moved away.
         db.execute(
-            "INSERT INTO visit_log (visit_id, at, action, note) VALUES (?, ?, 'reschedule', ?)",
-            [visit_id, stamp, f"{window_start}..{window_end} shopper {shopper_id}"])
+            "INSERT INTO visit_log (visit_id, at, action, note, old_value, new_value)"
+            " VALUES (?, ?, 'reschedule', ?, ?, ?)",
+            [visit_id, stamp, f"{window_start}..{window_end} shopper {shopper_id}",
+             str(before[0]), str(shopper_id)])
 
 
 def _not_scheduled() -> Conflict:

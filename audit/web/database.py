@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlite_utils import Database
 
-from audit.storage.db import forget_db, kept_db, upgrade
+from audit.storage.db import forget_db, kept_db, obey_fence, upgrade
 
 
 def get_db() -> Database:
     """The request's database: this thread's kept connection."""
     if "db" not in g:
-        g.db = kept_db(current_app.config["DATABASE"])
+        path = current_app.config["DATABASE"]
+        g.db = obey_fence(kept_db(path), path)
     return g.db
 
 

@@ -23,8 +23,11 @@ STATUS = {Invalid: 422, Conflict: 409, NotFound: 404}
 # Refusals the phone's API has always answered with another status: a malformed request (400),
 # a picture too big to decode (413); kept so the phone's script sees what it always saw.
 # Requests the phone's script should never make (no valid id, no file, not a picture): 400.
+# A visit taken from the shopper (cancelled, given to someone else) is gone for them: 410, which
+# the phone's script takes as "stop sending it and say why".
 STATUS_BY_CODE = {"bad_uuid": 400, "bad_client_id": 400, "bad_criterion": 400, "no_file": 400,
                   "not_an_image": 400, "too_many": 400, "too_large": 413,
+                  "visit_cancelled": 410, "visit_moved": 410,
                   # one user's render requests over AUDIT_RENDER_CAP: "too many requests"
                   "render_cap": 429}
 

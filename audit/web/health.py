@@ -1,4 +1,4 @@
-"""GET /healthz: the database, the render queue and the render workers, one check each.
+"""GET /healthz: the database, its disk, the render queue and the render workers, one check each.
 
 Each check returns a dict with "ok" and what it saw; the answer is 200 when every check is ok,
 else 503, with every check's dict under "checks". A new check is one function in CHECKS.
@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 
 from audit import report_runs
 from audit.web.database import get_db
+from audit.web.unavailable import disk_problem
 from reports import queue
 
 bp = Blueprint("health", __name__)
@@ -57,8 +58,15 @@ def worker_check() -> dict:
             "timeout_s": timeout, "renders_waiting": waiting}
 
 
+def disk_check() -> dict:
+    """Room to write beside the database (reads still work on a full disk; writes do not)."""
+    problem = disk_problem(current_app.config["DATABASE"])
+    return {"ok": False, "error": problem} if problem else {"ok": True}
+
+
 CHECKS: dict[str, Callable[[], dict]] = {
     "database": database_check,
+    "disk": disk_check,
     "queue": queue_check,
     "worker": worker_check,
 }

@@ -106,6 +106,9 @@ function refuse(app, vid, r) {
     x.message = message;
     // A submission the server will never take must not be retried for ever; the answers stay.
     if (x.submit && r.status !== 422) x.state = 'refused';
+    // The visit was cancelled or given to another shopper (410), or is not this shopper's
+    // (404): nothing of it will ever be taken. Stop sending it; the message says why.
+    if (r.status === 410 || r.status === 404) x.state = 'refused';
     if (r.status === 422 && x.submit) { x.submit = null; }
     if (r.status === 409 && !x.submit) x.syncedRev = x.rev;
   });

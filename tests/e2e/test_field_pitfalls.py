@@ -313,3 +313,33 @@ def test_logout_from_a_page_the_worker_does_not_control_still_forgets_the_kept_p
     # The visits kept for offline use belong to this shopper: the next user of the phone must not
     # be shown them from the cache.
     wait_until(page, "async () => !(await caches.has('pages'))")
+
+
+def test_phone_stops_sending_a_cancelled_visit_and_says_why(
+        shopper_phone, live_server, shots, db, people, pitfall_visit):
+    from audit.visits.scheduling import cancel
+
+    page = shopper_phone
+    start_visit(page, pitfall_visit)
+    uid_vid = [people["shopper"], pitfall_visit]
+    live_server.stop()
+    page.locator("#q-greeted .choice span", has_text="Yes").click()
+    expect(page.locator("[data-sync]")).to_have_text("Saved on this phone.")
+
+    cancel(db, pitfall_visit, people["admin"])  # the office cancels it meanwhile
+    live_server.start()
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until(page, f"async () => ({RECORD})({uid_vid}).state === 'refused'")
+    expect(page.locator("[data-sync]")).to_contain_text("This visit was cancelled by the office.")
+    shots("visit-cancelled", page)
+
+    # The next rounds send nothing more of it: no retry every 20 s for ever.
+    outbox_idle(page)
+    sent = len(posts)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(1000)
+    outbox_idle(page)
+    assert len(posts) == sent
+    assert page.evaluate(RECORD, uid_vid)["fields"]["a-greeted"] == "yes"  # kept, not lost
