@@ -468,3 +468,24 @@ def m012_shopper_history_index(db: Database) -> None:
     """My visits reads one page of a shopper's history, newest first, from this index instead of
     all of it (a demo shopper has 6,684 visits): audit/shopper/pages.py sent_visits."""
     _run(db, "CREATE INDEX visits_shopper_sent ON visits (shopper_id, submitted_at)")
+
+
+@migrations()
+def m014_visit_refs(db: Database) -> None:
+    """A random public reference on every visit: managers see it instead of the id, which counts
+    up and so would tie the visits of one scheduling batch (one shopper) together. The trigger
+    gives one to every visit inserted, whatever inserts it."""
+    _run(db, """
+ALTER TABLE visits ADD COLUMN ref TEXT;
+UPDATE visits SET ref = lower(hex(randomblob(8)));
+CREATE UNIQUE INDEX visits_ref ON visits (ref)""")
+    db.execute("""CREATE TRIGGER visits_ref_on_insert AFTER INSERT ON visits WHEN NEW.ref IS NULL
+BEGIN UPDATE visits SET ref = lower(hex(randomblob(8))) WHERE id = NEW.id; END""")
+
+
+@migrations()
+def m021_photo_position(db: Database) -> None:
+    """Where a photo was taken (AUDIT_KEEP_PHOTO_GPS=1) lives here; the file keeps no EXIF."""
+    _run(db, """
+ALTER TABLE photos ADD COLUMN lat REAL;
+ALTER TABLE photos ADD COLUMN lon REAL""")
