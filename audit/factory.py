@@ -23,6 +23,7 @@ from audit.web import (
     formatting,
     health,
     i18n,
+    ids,
     labels,
     navigation,
     photo_views,
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(locations.STATIC),
     )
     config.load_config(app, test_config)
+    ids.init_app(app)  # before any route is added: <int:...> takes only ids SQLite can hold
     database.init_app(app)
     compression.init_app(app)  # first registered, so its after_request hook runs last
     assets.init_app(app)
