@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import struct
@@ -166,3 +167,33 @@ def test_decoding_a_7745_pixel_picture_costs_little_memory(tmp_path):
     # Decoded whole, the JPEG alone would take 60 MB as grey and 180 MB as RGB.
     assert refused["peak_mb"] < 20 and scaled["peak_mb"] < 40, (refused, scaled)
     print("peak RSS growth (MB): PNG", refused["peak_mb"], "JPEG", scaled["peak_mb"])
+
+
+def test_a_photo_stored_before_stripping_loses_its_metadata_when_served_and_in_pdfs(
+        app, login, db, people):
+    from reports import aggregate, render
+
+    store = make_store(db, "OLD-1")
+    db["store_managers"].insert({"store_id": store, "user_id": people["manager"]})
+    visit = make_visit(db, store, people["shopper"], "published",
+                       started_at="2026-11-02T10:00:00+00:00")
+    folder = Path(app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "legacy.jpg").write_bytes(jpeg_with_metadata())
+    photo_id = db["photos"].insert({
+        "visit_id": visit, "criterion_key": "price_tag_photo", "client_id": "legacy-photo-1",
+        "filename": "legacy.jpg", "width": 300, "height": 200, "bytes": 1,
+        "created_at": "2026-11-02T10:00:00+00:00"}).last_pk
+    served = login("manager").get(f"/photos/{photo_id}")
+    assert served.status_code == 200
+    assert_bare(served.data)
+    html = render.visit_html(aggregate.visit_report(db, visit, "en"), folder)
+    (uri,) = [part.split('"')[0] for part in html.split("data:image/jpeg;base64,")[1:]]
+    thumbnail = base64.b64decode(uri)
+    assert SECRET not in thumbnail and 0xFE not in markers(thumbnail)  # no comment in the PDF
+
+
+@pytest.mark.parametrize("data", [b"", b"\xff\xd8\xff", b"\xff\xd8\xff\xe0\x00", b"GIF89a"])
+def test_stripping_a_broken_file_is_a_value_error(data):
+    with pytest.raises(ValueError):
+        photos.strip_metadata(data)

@@ -96,7 +96,7 @@ def strip_metadata(jpeg: bytes) -> bytes:
         raise ValueError("not a JPEG")
     out, pos = bytearray(b"\xff\xd8"), 2
     while pos < len(jpeg):
-        if jpeg[pos] != 0xFF:
+        if jpeg[pos] != 0xFF or pos + 4 > len(jpeg):
             raise ValueError("broken JPEG segment")
         marker = jpeg[pos + 1]
         if marker == 0xFF:  # fill byte
