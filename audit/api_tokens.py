@@ -30,9 +30,9 @@ def token_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(db: Database, user_id: int, name: str) -> tuple[int, str]:
+def create_token(db: Database, user_id: int, name: str | None) -> tuple[int, str]:
     """A new token of the user: (its id, the secret, which is never stored and shown once)."""
-    name = " ".join(name.split())
+    name = " ".join((name or "").split())  # a form posted without the field: no name
     if not name:
         raise Invalid("token_name_missing", N_("Give the token a name."), field="name")
     if len(name) > MAX_NAME:

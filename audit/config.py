@@ -42,9 +42,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         BABEL_DEFAULT_LOCALE="en",
         REVISIT_DAYS=int(os.environ.get("AUDIT_REVISIT_DAYS", "90")),
         FAR_START_METRES=int(os.environ.get("AUDIT_FAR_START_METRES", "1000")),
-        # Photos lose all EXIF. AUDIT_KEEP_PHOTO_GPS=1 keeps their GPS latitude and longitude
-        # (nothing else): evidence of where a photo was taken, but managers then see that
-        # position too, e.g. of a receipt photographed at the shopper's home. Default off.
+        # Photo files keep no metadata. AUDIT_KEEP_PHOTO_GPS=1 keeps their GPS latitude and
+        # longitude (nothing else) in the photos table: evidence of where a photo was taken,
+        # but a position too, e.g. of a receipt photographed at the shopper's home. Default off.
         KEEP_PHOTO_GPS=os.environ.get("AUDIT_KEEP_PHOTO_GPS") == "1",
         # The shoppers' time zone: times typed without the phone's script are read in it, and
         # pages show times in it. With the script, the phone sends its own UTC offset.

@@ -23,6 +23,7 @@ from audit.web import (
     formatting,
     health,
     i18n,
+    ids,
     labels,
     navigation,
     photo_views,
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(locations.STATIC),
     )
     config.load_config(app, test_config)
+    ids.init_app(app)  # before any route is added: <int:...> takes only ids SQLite can hold
     request_log.init_app(app)  # first, so its hooks wrap every other one
     database.init_app(app)
     compression.init_app(app)  # first registered, so its after_request hook runs last

@@ -287,8 +287,8 @@ def visit_report(db: Database, visit_id: int, lang: str,
     """One visit with its store and answers (by default only a published one), or None."""
     marks = ",".join("?" * len(statuses))
     rows = list(db.query(
-        f"""SELECT v.id, v.store_id, v.version_id, v.started_at, v.ended_at, v.score, v.passed,
-                   v.knocked_out, v.online_channel, {VISIT_DAY} AS day
+        f"""SELECT v.id, v.ref, v.store_id, v.version_id, v.started_at, v.ended_at, v.score,
+                   v.passed, v.knocked_out, v.online_channel, {VISIT_DAY} AS day
             FROM visits v WHERE v.id = ? AND v.status IN ({marks})""",  # noqa: S608
         [visit_id, *statuses],
     ))

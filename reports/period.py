@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+# The days a report may cover. A period far back made its previous period (for the trend) fall
+# before year 1: the summary answered 500 and a run of store reports stayed "running" for ever.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
 
 class PeriodError(ValueError):
     """A period that cannot be used; the message says why."""
@@ -32,7 +37,13 @@ class Period:
             except ValueError:
                 message = f"'{name}' must be a date as YYYY-MM-DD, got {value!r}."
                 raise PeriodError(message) from None
-        return cls(days[0], days[1])
+        return cls(days[0], days[1]).supported()
+
+    def supported(self) -> Period:
+        """This period if reports can cover it (FIRST_DAY to LAST_DAY); PeriodError otherwise."""
+        if self.start < FIRST_DAY or self.end > LAST_DAY:
+            raise PeriodError(f"A report covers days from {FIRST_DAY} to {LAST_DAY}.")
+        return self
 
     @property
     def days(self) -> int:

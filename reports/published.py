@@ -13,7 +13,7 @@ def published_visits(db: Database, store_ids: list[int], period: Period) -> list
     if not store_ids:
         return []
     marks = ",".join("?" * len(store_ids))
-    sql = f"""SELECT v.id, v.store_id, v.version_id, v.started_at, v.ended_at, v.score,
+    sql = f"""SELECT v.id, v.ref, v.store_id, v.version_id, v.started_at, v.ended_at, v.score,
                      v.passed, v.knocked_out, v.online_channel, {VISIT_DAY} AS day
               FROM visits v
               WHERE v.store_id IN ({marks}) AND v.status = 'published'

@@ -134,6 +134,7 @@ def thumbnail_uri(path: Path, size: int = THUMB_PX) -> str | None:
         with Image.open(path) as image:
             image = image.convert("RGB")
             image.thumbnail((size, size))
+            image.info = {}  # else Pillow writes a comment of the file into the thumbnail
             out = io.BytesIO()
             image.save(out, "JPEG", quality=70, optimize=True)
     except (OSError, UnidentifiedImageError):

@@ -184,8 +184,9 @@ def sample(app, db, people):
         "set_id": set_id, "section_key": "first_contact", "criterion_key": "greeted_on_entry",
         "number": 1, "photo_id": make_photo(db, app, published_id),
         "published_visit_id": published_id,
-        "region": "North", "ref": str(published_id),
+        "region": "North", "ref": db["visits"].get(published_id)["ref"],
         "token_id": create_token(db, people["manager"], "sample")[0],
+        "published_visit_ref": db["visits"].get(published_id)["ref"],
         "job_id": db["jobs"].insert({  # a finished run of store reports (audit/jobs.py)
             "kind": "store_reports", "params": '{"start": "2026-01-01", "end": "2026-06-30"}',
             "total": 0, "status": "done", "created_at": "2026-07-01T00:00:00+00:00",
@@ -213,9 +214,11 @@ def foreign(app, db, people, sample):
                                   "number")},
         "store_id": store_id, "code": "F-1", "visit_id": visit_id,
         "published_visit_id": published_id, "user_id": people["shopper2"],
+        "published_visit_ref": db["visits"].get(published_id)["ref"],
+        "unpublished_visit_ref": db["visits"].get(unpublished_id)["ref"],
         "photo_id": make_photo(db, app, published_id, client_id="foreign-photo-1"),
         "unpublished_visit_id": unpublished_id,
-        "region": "South", "ref": str(published_id),
+        "region": "South", "ref": db["visits"].get(published_id)["ref"],
         "token_id": create_token(db, people["manager2"], "foreign")[0],
         "unpublished_photo_id": make_photo(db, app, unpublished_id, client_id="foreign-photo-2"),
         "action_id": db["actions"].insert({

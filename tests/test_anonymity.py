@@ -19,6 +19,9 @@ from pypdf import PdfReader
 NAME = "Zofia Tajemnicza"
 EMAIL = "zofia.tajemnicza@example.org"
 SHOPPER_ID = 48213  # unlike any other number on the pages, so a bare match means a leak
+# Consecutive visit ids, as one scheduling batch gets: seen together they tie visits to one
+# shopper, so managers see a random reference instead (issue 25 item 14).
+VISIT_IDS = (73019, 73020)
 PERSON_KEYS = r"(?:shopper|user|created_by|started_by|author|auditor|person)[_ -]?(?:id)?"
 # The id next to a key or label that names a person: "shopper_id": 48213, data-user-id="48213",
 # Shopper: 48213, ...; plain numbers elsewhere (scores, visit ids) are not people.
@@ -51,9 +54,10 @@ def hidden_shopper(app, db, people, sample):
     with db.atomic():
         db.execute("UPDATE users SET id = ? WHERE id = ?", [SHOPPER_ID, user_id])
     store_id = sample["store_id"]
-    visits = [make_visit(db, store_id, SHOPPER_ID, "published", answers=ans,
+    visits = [make_visit(db, store_id, SHOPPER_ID, "published", answers=ans, id=visit_id,
                          started_at=f"2026-{month}-03T10:00:00+00:00")
-              for month, ans in (("09", ANSWERS), ("10", {**ANSWERS, "friendliness": 2}))]
+              for visit_id, month, ans in ((VISIT_IDS[0], "09", ANSWERS),
+                                           (VISIT_IDS[1], "10", {**ANSWERS, "friendliness": 2}))]
     photo_id = make_photo(db, app, visits[1], client_id="anonymity-photo-1")
     db["visit_log"].insert({"visit_id": visits[1], "user_id": SHOPPER_ID, "at": "2026-10-03",
                             "action": "submitted"})
@@ -61,7 +65,8 @@ def hidden_shopper(app, db, people, sample):
                           "text": "Smile more", "due_date": "2099-01-01", "status": "open",
                           "source_visit_id": visits[1], "created_by": people["manager"],
                           "created_at": "2026-10-04T00:00:00+00:00", "updated_at": "2026-10-04"})
-    return {"visits": visits, "photo_id": photo_id}
+    return {"visits": visits, "photo_id": photo_id,
+            "refs": [db["visits"].get(v)["ref"] for v in visits]}
 
 
 def readable(body: bytes, mimetype: str) -> bytes:
@@ -106,15 +111,32 @@ def crawl(client, start: list[str]) -> dict[str, tuple[int, str, bytes]]:
     return seen
 
 
-def test_a_manager_never_sees_who_the_shopper_was(login, sample, hidden_shopper):
+def manager_pages(login, sample, hidden_shopper) -> dict[str, tuple[int, str, bytes]]:
+    """Everything the manager reaches from the portal, the visit PDFs and the photo."""
     client = login("manager")
     start = ["/manager/", "/manager/actions", "/manager/actions?state=all",
              f"/manager/stores/{sample['store_id']}",
              "/manager/answers.csv?start=2026-01-01&end=2026-12-31",
+             "/manager/answers.csv?start=2026-01-01&end=2026-12-31&excel=1",
              f"/manager/stores/{sample['store_id']}/report.pdf?start=2026-01-01&end=2026-12-31"]
-    start += [f"/manager/visits/{v}/report.pdf" for v in hidden_shopper["visits"]]
+    start += [f"/manager/visits/{ref}/report.pdf" for ref in hidden_shopper["refs"]]
     start.append(f"/photos/{hidden_shopper['photo_id']}")  # in the PDFs, not linked from pages
-    pages = crawl(client, start)
+    return crawl(client, start)
+
+
+def test_a_manager_never_sees_the_visits_sequential_ids(login, sample, hidden_shopper):
+    pages = manager_pages(login, sample, hidden_shopper)
+    assert {"text/html", "application/pdf", "text/csv"} <= {m for _s, m, _b in pages.values()}
+    for url, (_status, mimetype, body) in pages.items():
+        for visit_id in VISIT_IDS:
+            assert str(visit_id) not in url
+            assert str(visit_id).encode() not in readable(body, mimetype), (url, visit_id)
+    csv_text = pages["/manager/answers.csv?start=2026-01-01&end=2026-12-31"][2].decode()
+    assert all(ref in csv_text for ref in hidden_shopper["refs"])
+
+
+def test_a_manager_never_sees_who_the_shopper_was(login, sample, hidden_shopper):
+    pages = manager_pages(login, sample, hidden_shopper)
     kinds = {mimetype for _s, mimetype, _b in pages.values()}
     # The crawl reached every kind of answer, so the test cannot pass by seeing nothing.
     assert {"text/html", "application/pdf", "text/csv", "image/jpeg"} <= kinds, kinds

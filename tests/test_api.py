@@ -55,6 +55,7 @@ def world(app, db, people):
     tokens = {who: create_token(db, people[who], f"{who} tool")[1]
               for who in ("admin", "manager", "manager2", "shopper")}
     return {"own": own, "other": other, "south": south, "visits": visits, "action": action,
+            "ref_of": lambda visit_id: db["visits"].get(visit_id)["ref"],
             "tokens": tokens, "shopper": shopper}
 
 
@@ -193,7 +194,7 @@ def test_another_managers_store_and_its_visits_do_not_exist_for_a_token(app, wor
     other = world["other"]
     assert client.get(f"/stores/{other}", 404)["error"] == "not_found"
     client.get(f"/stores/{other}/figures?{YEAR}", 404)
-    client.get(f"/visits/{world['visits']['other'][0]}", 404)
+    client.get(f"/visits/{world['ref_of'](world['visits']['other'][0])}", 404)
     client.get(f"/actions?store_id={other}", 404)
     visits = client.get(f"/visits?{YEAR}&store_id={other}")
     assert visits["items"] == []
@@ -201,7 +202,8 @@ def test_another_managers_store_and_its_visits_do_not_exist_for_a_token(app, wor
 
 def test_a_visit_lists_its_sections_and_answers_in_checklist_order(app, db, world):
     visit_id = world["visits"]["own"][0]
-    visit = api(app, world, "manager").get(f"/visits/{visit_id}?lang=pl")
+    visit = api(app, world, "manager").get(f"/visits/{world['ref_of'](visit_id)}?lang=pl")
+    assert visit["id"] == world['ref_of'](visit_id) and visit["id"] != str(visit_id)
     assert visit["score"] == pytest.approx(db["visits"].get(visit_id)["score"])
     assert visit["store_code"] == "OWN-1"
     stored = {r["criterion_key"] for r in db.query(
@@ -225,7 +227,7 @@ def test_an_unpublished_visit_does_not_exist_for_a_token(app, db, world, people)
 def test_no_answer_of_the_api_names_the_shopper(app, db, world):
     client = api(app, world, "manager")
     answers = [client.get("/stores"), client.get(f"/visits?{YEAR}"),
-               client.get(f"/visits/{world['visits']['own'][0]}"),
+               client.get(f"/visits/{world['ref_of'](world['visits']['own'][0])}"),
                client.get(f"/stores/{world['own']}/figures?{YEAR}"),
                client.get(f"/regions/North/figures?{YEAR}"), client.get("/actions")]
     text = json.dumps(answers, ensure_ascii=False).lower()
@@ -247,7 +249,7 @@ def test_actions_list_the_users_stores_with_their_state(app, world):
     items = api(app, world, "manager").get("/actions")["items"]
     assert [(a["id"], a["state"], a["store_code"]) for a in items] == [
         (world["action"], "open", "OWN-1")]
-    assert items[0]["source_visit"] == str(world["visits"]["own"][0])
+    assert items[0]["source_visit"] == world['ref_of'](world["visits"]["own"][0])
 
 
 # ---------------------------------------------------------------- figures = the PDFs' figures
@@ -299,8 +301,8 @@ def test_paging_with_the_cursor_returns_each_visit_once(app, world):
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    everything = [str(v) for vs in world["visits"].values() for v in vs]
-    assert sorted(seen, key=int) == sorted(everything, key=int)
+    everything = [world['ref_of'](v) for vs in world["visits"].values() for v in vs]
+    assert sorted(seen) == sorted(everything)
     assert len(set(seen)) == len(seen) and pages == 3
 
 

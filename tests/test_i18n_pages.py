@@ -303,7 +303,8 @@ def test_report_cli_refuses_a_language_it_does_not_speak(runner, shop, tmp_path)
 def test_managers_visit_download_is_in_their_language(lang, db, login, people, shop):
     db["store_managers"].insert({"store_id": shop["store_id"], "user_id": people["manager"]})
     speaks(db, people["manager"], lang)
-    response = login("manager").get(f"/manager/visits/{shop['visits'][0]}/report.pdf")
+    ref = db["visits"].get(shop["visits"][0])["ref"]
+    response = login("manager").get(f"/manager/visits/{ref}/report.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     import io
 

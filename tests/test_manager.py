@@ -8,6 +8,12 @@ import pytest
 from conftest import make_store, make_user, make_visit
 from pypdf import PdfReader
 
+
+def ref(db, visit_id: int) -> str:
+    """The visit's public reference, which the manager's URLs carry instead of its id."""
+    return db["visits"].get(visit_id)["ref"]
+
+
 SHOPPER = "Zofia Tajemnicza"
 
 
@@ -38,10 +44,10 @@ def test_index_lists_own_stores_with_score_trend_and_last_visit(login, stores):
     assert SHOPPER not in page
 
 
-def test_store_page_shows_published_visits_and_one_tap_reports(login, stores):
+def test_store_page_shows_published_visits_and_one_tap_reports(db, login, stores):
     page = login("manager").get(f"/manager/stores/{stores['own']}").text
     assert page.count('name="preset"') == 4 and "/report.pdf" in page
-    assert f"/manager/visits/{stores['visits'][0]}/report.pdf" in page
+    assert f"/manager/visits/{ref(db, stores['visits'][0])}/report.pdf" in page
     assert f"/manager/visits/{stores['hidden']}/" not in page
     assert SHOPPER not in page
 
@@ -71,17 +77,17 @@ def test_an_unknown_preset_is_400_with_a_message(login, stores):
     assert response.status_code == 400 and "Choose one of the periods offered." in response.text
 
 
-def test_manager_cannot_see_other_managers_store(login, stores):
+def test_manager_cannot_see_other_managers_store(db, login, stores):
     client = login("manager")
     assert client.get(f"/manager/stores/{stores['theirs']}").status_code == 403
     assert client.get(f"/manager/stores/{stores['theirs']}/report.pdf").status_code == 403
-    assert client.get(f"/manager/visits/{stores['other']}/report.pdf").status_code == 403
+    assert client.get(f"/manager/visits/{ref(db, stores['other'])}/report.pdf").status_code == 403
     assert client.get(f"/manager/answers.csv?store_id={stores['theirs']}").status_code == 403
     assert client.get("/manager/stores/99999").status_code == 404
 
 
-def test_manager_cannot_download_unpublished_visit(login, stores):
-    response = login("manager").get(f"/manager/visits/{stores['hidden']}/report.pdf")
+def test_manager_cannot_download_unpublished_visit(db, login, stores):
+    response = login("manager").get(f"/manager/visits/{ref(db, stores['hidden'])}/report.pdf")
     assert response.status_code == 404
 
 
@@ -95,8 +101,8 @@ def test_store_report_downloads_a_pdf_without_shopper(login, stores):
     assert "October 5, 2026" not in text  # the submitted visit is not in the report
 
 
-def test_visit_report_is_a_pdf_of_that_visit(login, stores):
-    response = login("manager").get(f"/manager/visits/{stores['visits'][1]}/report.pdf")
+def test_visit_report_is_a_pdf_of_that_visit(db, login, stores):
+    response = login("manager").get(f"/manager/visits/{ref(db, stores['visits'][1])}/report.pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert "OWN-2" in text and "October 1, 2026" in text and SHOPPER not in text
 
@@ -114,13 +120,14 @@ def test_bad_period_is_400_with_a_message(login, stores, query, message):
         assert response.status_code == 400 and message in response.text
 
 
-def test_csv_has_only_own_published_answers_without_shopper(login, stores):
+def test_csv_has_only_own_published_answers_without_shopper(db, login, stores):
     response = login("manager").get("/manager/answers.csv?start=2026-01-01&end=2026-12-31")
     body = response.text
     assert response.mimetype == "text/csv"
     assert "OWN-2" in body and "THEIRS-1" not in body and SHOPPER not in body
     refs = {line.split(",")[3] for line in body.splitlines()[1:]}
-    assert refs == {f"OWN-2-{v}" for v in stores["visits"]}
+    assert refs == {ref(db, v) for v in stores["visits"]}  # the random reference, not the id
+    assert response.headers["Cache-Control"] == "private, no-store"
 
 
 def test_admin_gets_chain_summary_and_all_stores_csv(login, stores):

@@ -92,6 +92,7 @@ UNPUBLISHED = {
     "shopper.photo_delete": {"shopper": 404},
 }
 UNPUBLISHED_ARGS = {"published_visit_id": "unpublished_visit_id",
+                    "published_visit_ref": "unpublished_visit_ref",
                     "photo_id": "unpublished_photo_id"}
 
 # (endpoint, query parameter): {role: answer}, the path ids from `sample` (the role's own).
@@ -104,7 +105,7 @@ QUERY_IDS = {
 }
 QUERY_VALUES = {"store_id": "store_id", "job": "job_id", "new": "version_id", "old": "version_id"}
 
-QUERY_ID = re.compile(r"""request\.args\.get\(\s*["'](\w+)["']\s*,\s*type=int""")
+QUERY_ID = re.compile(r"""request\.args\.get\(\s*["'](\w+)["']\s*,\s*type=(?:int|row_id)""")
 
 
 def kind(who: str | None) -> str | None:

@@ -1,4 +1,5 @@
-"""KEEP_PHOTO_GPS (AUDIT_KEEP_PHOTO_GPS=1): a photo keeps its position and nothing else of EXIF."""
+"""KEEP_PHOTO_GPS (AUDIT_KEEP_PHOTO_GPS=1): the photo's position goes to the photos table; the
+file keeps no EXIF either way."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def visit(db, people):
     return make_visit(db, make_store(db, "GPS-1"), people["shopper"], status="in_progress")
 
 
-def stored_exif(app, login, db, visit, data: bytes) -> Image.Exif:
-    """Upload as the shopper; the EXIF of the file the server kept."""
+def stored(app, login, db, visit, data: bytes) -> tuple[Image.Exif, dict]:
+    """Upload as the shopper; the EXIF of the file the server kept, and the photo's row."""
     client = login("shopper")
     response = client.http.post(
         f"/shopper/visits/{visit}/photos",
@@ -41,25 +42,30 @@ def stored_exif(app, login, db, visit, data: bytes) -> Image.Exif:
         headers={"X-CSRFToken": client.token(), "Accept": "application/json"},
         content_type="multipart/form-data")
     assert response.status_code == 201, response.text
-    name = db["photos"].get(response.json["id"])["filename"]
-    with Image.open(Path(app.config["UPLOAD_DIR"]) / name) as img:
-        return img.getexif()
+    row = db["photos"].get(response.json["id"])
+    with Image.open(Path(app.config["UPLOAD_DIR"]) / row["filename"]) as img:
+        return img.getexif(), row
 
 
 def test_by_default_a_photo_keeps_no_exif_at_all(app, login, db, visit):
     assert app.config["KEEP_PHOTO_GPS"] is False
-    exif = stored_exif(app, login, db, visit, jpeg(WARSAW))
+    exif, row = stored(app, login, db, visit, jpeg(WARSAW))
     assert dict(exif) == {} and exif.get_ifd(GPS) == {}
+    assert (row["lat"], row["lon"]) == (None, None)
 
 
-def test_with_the_setting_only_latitude_and_longitude_are_kept(app, login, db, visit):
+def test_with_the_setting_the_position_is_kept_in_the_table_not_the_file(app, login, db, visit):
     app.config["KEEP_PHOTO_GPS"] = True
-    exif = stored_exif(app, login, db, visit, jpeg(WARSAW))
-    assert set(exif) == {GPS}  # no camera make, no clock
-    gps = exif.get_ifd(GPS)
-    assert set(gps) == {1, 2, 3, 4}  # no altitude, no GPS date
-    assert gps[1] == "N" and gps[3] == "E"
-    assert [round(float(x), 1) for x in gps[2]] == [52.0, 13.0, 48.6]
+    exif, row = stored(app, login, db, visit, jpeg(WARSAW))
+    assert dict(exif) == {}  # no camera make, no clock, no GPS block either
+    assert round(row["lat"], 4) == round(52 + 13 / 60 + 48.6 / 3600, 4)
+    assert round(row["lon"], 4) == round(21 + 44.1 / 3600, 4)
+
+
+def test_a_southern_western_position_is_negative(app, login, db, visit):
+    app.config["KEEP_PHOTO_GPS"] = True
+    _exif, row = stored(app, login, db, visit, jpeg({**WARSAW, 1: "S", 3: "W"}))
+    assert row["lat"] < 0 and row["lon"] < 0
 
 
 @pytest.mark.parametrize(("gps", "why"), [
@@ -71,5 +77,5 @@ def test_with_the_setting_only_latitude_and_longitude_are_kept(app, login, db, v
 ])
 def test_with_the_setting_an_odd_position_is_dropped_not_kept(app, login, db, visit, gps, why):
     app.config["KEEP_PHOTO_GPS"] = True
-    exif = stored_exif(app, login, db, visit, jpeg(gps))
-    assert dict(exif) == {}, why
+    exif, row = stored(app, login, db, visit, jpeg(gps))
+    assert dict(exif) == {} and (row["lat"], row["lon"]) == (None, None), why

@@ -17,8 +17,10 @@ from audit.errors import Conflict
 from audit.vocabulary import LANGUAGES
 from audit.web.criteria_problems import problem_message, problem_text
 from audit.web.database import get_db
+from audit.web.downloads import send_download
 from audit.web.errors import message
 from audit.web.i18n import LANGUAGE_NAMES
+from audit.web.ids import row_id
 from audit.web.labels import text_field_label
 from criteria.diff import diff_sets
 from criteria.io import CriteriaError, Problem, dump_set, load_set, set_to_dict
@@ -174,8 +176,8 @@ def criteria_diff(set_id: int):
     cs_row = set_or_404(set_id)
     versions = store.list_versions(get_db(), set_id)
     ids = [v["id"] for v in versions]
-    new = request.args.get("new", type=int) or ids[0]
-    old = request.args.get("old", type=int) or (ids[1] if len(ids) > 1 else ids[0])
+    new = request.args.get("new", type=row_id) or ids[0]
+    old = request.args.get("old", type=row_id) or (ids[1] if len(ids) > 1 else ids[0])
     if old not in ids or new not in ids:
         abort(404)
     old_set, new_set = store.version_set(get_db(), old), store.version_set(get_db(), new)
@@ -194,8 +196,7 @@ def criteria_export(version_id: int):
     fmt = "json" if request.args.get("format") == "json" else "yaml"
     body = dump_set(store.version_set(get_db(), version_id), fmt)
     name = f"{version['set_key']}-v{version['number']}.{fmt}"
-    return Response(body, mimetype="application/json" if fmt == "json" else "application/yaml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return send_download(body, "application/json" if fmt == "json" else "application/yaml", name)
 
 
 @bp.route("/criteria/versions/<int:version_id>/preview")

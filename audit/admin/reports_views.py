@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,11 +14,11 @@ from audit import report_runs as jobs
 from audit.admin import bp
 from audit.stores import regions
 from audit.web.database import get_db
-from audit.web.downloads import send_pdf
+from audit.web.downloads import send_answers_csv, send_download, send_pdf
 from audit.web.formatting import current_locale
-from audit.web.period_forms import PeriodForm, period_or_400, presets
-from reports import csv_export, queue, render
-from reports.aggregate import Period
+from audit.web.period_forms import PeriodForm, out_of_range, period_or_400, presets
+from reports import queue, render
+from reports.aggregate import Period, PeriodError
 
 
 class ScopeForm(FlaskForm):
@@ -38,9 +38,14 @@ class RunForm(FlaskForm):
     region = SelectField(_l("Stores"))
 
     def validate_end(self, field) -> None:
-        """The period must not end before it starts."""
+        """The period must not end before it starts, nor reach past the days reports cover."""
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_("The start of the period is after its end."))
+        if self.start.data and field.data:
+            try:
+                Period(self.start.data, field.data).supported()
+            except PeriodError:
+                raise ValidationError(out_of_range()) from None
 
 
 def run_form(data=None) -> RunForm:
@@ -134,9 +139,7 @@ def report_run_zip(job_id: int):
     job = job_or_404(job_id)
     body = jobs.zip_reports(get_db(), job_id, current_app.config["REPORT_DIR"])
     name = f"reports-{job['params']['start']}-{job['params']['end']}.zip"
-    return Response(body, mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "private, no-store"})
+    return send_download(body, "application/zip", name)
 
 
 @bp.route("/reports/summary.pdf")
@@ -154,9 +157,7 @@ def summary_report():
 @bp.route("/reports/answers.csv")
 def answers_csv():
     """Answers of every store's published visits in the period, as CSV (no shopper)."""
-    period = period_or_400(PeriodForm(request.args))
+    form = PeriodForm(request.args)
+    period = period_or_400(form)
     ids = [r["id"] for r in get_db().query("SELECT id FROM stores")]
-    body = csv_export.answers_csv(get_db(), ids, period, current_locale())
-    name = f"answers-{period.start}-{period.end}.csv"
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return send_answers_csv(get_db(), ids, period, form.lang.data)

@@ -28,6 +28,7 @@ from audit.web.database import get_db
 from audit.web.errors import message
 from audit.web.formatting import current_locale
 from audit.web.i18n import channel_name, localized
+from audit.web.ids import row_id
 from audit.web.validation import show_on_form
 
 STATUS_FILTERS = ("scheduled", "in_progress", "submitted", "returned", "approved", "published",
@@ -77,7 +78,7 @@ def visits():
 
 def _undo_offer() -> dict | None:
     """The visit just cancelled (?cancelled=id), when its cancellation can still be undone."""
-    visit_id = request.args.get("cancelled", type=int)
+    visit_id = request.args.get("cancelled", type=row_id)
     if visit_id is None or not can_undo_cancel(get_db(), visit_id):
         return None
     return _visit_or_404(visit_id)

@@ -17,6 +17,6 @@ def actions(db: Database, store_ids: list[int], today: date | None = None) -> li
              "criterion_key": r["criterion_key"], "text": r["text"], "owner": r["owner"],
              "due_date": r["due_date"], "status": r["status"], "state": r["outcome"].state,
              "done_at": r["done_at"],
-             "source_visit": visit_ref(r["source_visit_id"]) if r["source_visit_id"] else None,
+             "source_visit": visit_ref(db, r["source_visit_id"]) if r["source_visit_id"] else None,
              "created_at": r["created_at"], "updated_at": r["updated_at"]}
             for r in rows]

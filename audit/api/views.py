@@ -92,7 +92,7 @@ def visits():
 @bp.get("/visits/<ref>")
 def visit(ref: str):
     """One published visit of a store the user sees."""
-    visit_id = visit_id_of(ref)
+    visit_id = visit_id_of(get_db(), ref)
     found = visit_id and published_visit(get_db(), scope(), visit_id, params.lang())
     return answer(schemas.Visit, found or abort(404))
 

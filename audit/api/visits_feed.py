@@ -13,7 +13,6 @@ import json
 
 from sqlite_utils import Database
 
-from audit.api.references import visit_ref
 from audit.api.scope import Scope
 from criteria.model import CriteriaSet, text
 from reports.figures import VISIT_DAY
@@ -54,7 +53,7 @@ def visits_page(db: Database, scope: Scope, period: Period, lang: str, *, after:
     if store_id is not None:
         where, params["store_id"] = "AND v.store_id = :store_id", store_id
     rows = list(db.query(
-        f"""SELECT v.id, v.store_id, s.code AS store_code, v.version_id, v.started_at,
+        f"""SELECT v.id, v.ref, v.store_id, s.code AS store_code, v.version_id, v.started_at,
                    v.ended_at, v.published_at, v.score, v.passed, v.knocked_out,
                    {VISIT_DAY} AS day
             FROM visits v JOIN stores s ON s.id = v.store_id
@@ -71,7 +70,7 @@ def visits_page(db: Database, scope: Scope, period: Period, lang: str, *, after:
 def published_visit(db: Database, scope: Scope, visit_id: int, lang: str) -> dict | None:
     """One published visit in scope, as a page item, or None."""
     rows = list(db.query(
-        f"""SELECT v.id, v.store_id, s.code AS store_code, v.version_id, v.started_at,
+        f"""SELECT v.id, v.ref, v.store_id, s.code AS store_code, v.version_id, v.started_at,
                    v.ended_at, v.published_at, v.score, v.passed, v.knocked_out,
                    {VISIT_DAY} AS day
             FROM visits v JOIN stores s ON s.id = v.store_id
@@ -123,7 +122,7 @@ def _item(row: dict, cs: CriteriaSet, sections: list[dict], answers: list[dict],
                 "value": json.loads(a["value"]) if a["value"] is not None else None,
                 "na": bool(a["na"]), "comment": a["comment"], "points": a["points"],
                 "earned": a["earned"], "possible": a["possible"]})
-    return {"id": visit_ref(row["id"]), "store_id": row["store_id"],
+    return {"id": row["ref"], "store_id": row["store_id"],
             "store_code": row["store_code"], "day": row["day"],
             "started_at": row["started_at"], "ended_at": row["ended_at"],
             "published_at": row["published_at"], "criteria_set": cs.key,

@@ -29,11 +29,15 @@ def period_options(command):
 
 
 def _period(start: datetime, end: datetime) -> Period:
-    """The period, or a usage error when --from is after --to."""
+    """The period, or a usage error when --from is after --to or out of the reports' days."""
     try:
-        return Period(start.date(), end.date())
+        period = Period(start.date(), end.date())
     except PeriodError as err:
         raise click.UsageError("--from is after --to.") from err
+    try:
+        return period.supported()
+    except PeriodError as err:
+        raise click.UsageError(str(err)) from err
 
 
 @report_cli.command("store")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from audit import report_runs as jobs
@@ -13,10 +13,11 @@ from audit.manager import bp
 from audit.manager.store_list import store_list
 from audit.stores import managed_store_ids_sql
 from audit.web.database import get_db
-from audit.web.downloads import send_pdf
+from audit.web.downloads import send_answers_csv, send_pdf
 from audit.web.formatting import current_locale, format_locale
+from audit.web.ids import row_id
 from audit.web.period_forms import PeriodForm, keyed_presets, period_or_400, presets
-from reports import aggregate, charts, csv_export, render
+from reports import aggregate, charts, render
 
 
 def store_for_manager(store_id: int) -> dict:
@@ -73,7 +74,7 @@ def store_report(store_id: int):
     period = period_or_400(form)
     # Rendered by a worker: until it is cached, a page that refreshes itself (audit/jobs.py).
     path, job = jobs.store_report(current_app.config, get_db(), store_id, period, form.lang.data,
-                                  current_user.id, request.args.get("job", type=int))
+                                  current_user.id, request.args.get("job", type=row_id))
     if path is None:
         return render_template("manager/preparing.html", store=store, job=job, period=period,
                                no_worker=not job["finished"]
@@ -87,32 +88,34 @@ def store_report(store_id: int):
     return send_pdf(path, name)
 
 
-@bp.route("/visits/<int:published_visit_id>/report.pdf")
-def visit_report(published_visit_id: int):
-    """One published visit of my store as a PDF (404 unless published; 403 if not mine)."""
+@bp.route("/visits/<published_visit_ref>/report.pdf")
+def visit_report(published_visit_ref: str):
+    """One published visit of my store as a PDF (404 unless published; 403 if not mine).
+
+    By the visit's random reference: ids count up, and the ids of one scheduling batch would
+    tie its visits to one shopper.
+    """
     db = get_db()
-    row = db.execute("SELECT store_id FROM visits WHERE id = ? AND status = 'published'",
-                     [published_visit_id]).fetchone()
+    row = db.execute("SELECT id, store_id FROM visits WHERE ref = ? AND status = 'published'",
+                     [published_visit_ref]).fetchone()
     if row is None:
         abort(404)
-    store = store_for_manager(row[0])
-    path = render.visit_pdf(db, published_visit_id, current_locale(),
+    store = store_for_manager(row[1])
+    path = render.visit_pdf(db, row[0], current_locale(),
                             report_dir=current_app.config["REPORT_DIR"],
                             upload_dir=current_app.config["UPLOAD_DIR"],
                             zone=current_app.config["TIMEZONE"])
-    return send_pdf(path, f"visit-{render.safe_name(store['code'])}-{published_visit_id}.pdf")
+    return send_pdf(path, f"visit-{store['code']}-{published_visit_ref}.pdf")
 
 
 @bp.route("/answers.csv")
 def answers_csv():
     """Answers of my stores' published visits in the period (?store_id= narrows to one)."""
-    period = period_or_400(PeriodForm(request.args))
+    form = PeriodForm(request.args)
+    period = period_or_400(form)
     store_ids = my_store_ids()
-    one = request.args.get("store_id", type=int)
+    one = request.args.get("store_id", type=row_id)
     if one is not None:
         store_ids = [store_for_manager(one)["id"]]
-    body = csv_export.answers_csv(get_db(), store_ids, period, current_locale())
-    name = f"answers-{period.start}-{period.end}.csv"
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return send_answers_csv(get_db(), store_ids, period, form.lang.data)
 

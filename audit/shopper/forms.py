@@ -30,6 +30,9 @@ from criteria.scoring import CONTACT_CHANNELS, MAX_TEXT, NA, contact_channel
 
 # A phone's clock may run a little ahead of the server's: a step this close is not "future".
 FUTURE_SKEW = timedelta(minutes=5)
+# A time measured during a visit (a wait, a queue): more than a day is a typing slip (the
+# message below says 24 hours).
+MAX_DURATION_S = 24 * 3600
 
 ONLINE_CHANNELS = [
     SelectChoice("phone_browser", _l("Website on a phone")),
@@ -129,6 +132,9 @@ def _value(c: Criterion, fields: Mapping[str, str], zone):
             total = _number(minutes or "0", False) * 60 + _number(seconds or "0", False)
         except ValueError:
             raise ValueError(_("Enter minutes and seconds as numbers.")) from None
+        # 1e308 minutes is infinite seconds: round() of it answered 500.
+        if not abs(total) <= MAX_DURATION_S:
+            raise ValueError(_("Enter a time of at most 24 hours."))
         return round(total)
     if c.type == "interval":
         return _interval_value(c, fields, zone)

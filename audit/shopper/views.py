@@ -61,6 +61,8 @@ from audit.web.database import get_db
 from audit.web.errors import http_status, message, messages
 from audit.web.formatting import moment
 
+# More pages of My visits than anyone has; a bigger ?page= is read as this one.
+MAX_PAGE = 100_000
 # What the phone keeps to open the field app without signal (static/sw.js, cache-first).
 SHELL_FILES = ("css/app.css", "css/field.css", "js/field.js", "js/store.js", "js/sync.js",
                "manifest.webmanifest", "icons/icon.svg")
@@ -125,7 +127,8 @@ def too_large(_error):
 def index():
     """My visits: what is to do (returned, in progress, scheduled), then the latest sent; older
     ones page by page (?page=2)."""
-    page = max(1, request.args.get("page", 1, type=int))
+    # Capped: a 20-digit page made an OFFSET SQLite cannot hold (500).
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     return render_template("shopper/index.html",
                            **my_visits_context(get_db(), current_user.id, page))
 

@@ -276,7 +276,6 @@ CREATE INDEX section_scores_cover ON section_scores (visit_id, section_key, scor
     )
 
 
-
 @migrations()
 def m006_submit_length_index(db: Database) -> None:
     """The newest submitted visits by time, with what their length needs (`make bench`).
@@ -507,6 +506,19 @@ CREATE INDEX user_log_user ON user_log (user_id, at)
 
 
 @migrations()
+def m014_visit_refs(db: Database) -> None:
+    """A random public reference on every visit: managers see it instead of the id, which counts
+    up and so would tie the visits of one scheduling batch (one shopper) together. The trigger
+    gives one to every visit inserted, whatever inserts it."""
+    _run(db, """
+ALTER TABLE visits ADD COLUMN ref TEXT;
+UPDATE visits SET ref = lower(hex(randomblob(8)));
+CREATE UNIQUE INDEX visits_ref ON visits (ref)""")
+    db.execute("""CREATE TRIGGER visits_ref_on_insert AFTER INSERT ON visits WHEN NEW.ref IS NULL
+BEGIN UPDATE visits SET ref = lower(hex(randomblob(8))) WHERE id = NEW.id; END""")
+
+
+@migrations()
 def m016_job_item_turn(db: Database) -> None:
     """Each queued render's turn (audit/report_runs.py _fair_turn), so a new request of one user
     goes behind the renders other users already wait for, and before that user's own next ones.
@@ -535,3 +547,11 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id)""",
     )
+
+
+@migrations()
+def m021_photo_position(db: Database) -> None:
+    """Where a photo was taken (AUDIT_KEEP_PHOTO_GPS=1) lives here; the file keeps no EXIF."""
+    _run(db, """
+ALTER TABLE photos ADD COLUMN lat REAL;
+ALTER TABLE photos ADD COLUMN lon REAL""")

@@ -29,7 +29,8 @@ STATUS_BY_CODE = {"bad_uuid": 400, "bad_client_id": 400, "bad_criterion": 400, "
                   "not_an_image": 400, "too_many": 400, "too_large": 413,
                   "visit_cancelled": 410, "visit_moved": 410,
                   # one user's render requests over AUDIT_RENDER_CAP: "too many requests"
-                  "render_cap": 429}
+                  "render_cap": 429,
+                  "busy": 503}
 
 
 def http_status(error: DomainError) -> int:

@@ -14,6 +14,7 @@ from wtforms.validators import Optional
 from audit.web.formatting import current_locale
 from audit.web.i18n import LANGUAGE_NAMES
 from reports.aggregate import Period, PeriodError
+from reports.period import FIRST_DAY, LAST_DAY
 
 DEFAULT_DAYS = 182
 # key (the ?preset= value), label, length in days; "year" is this calendar year so far.
@@ -71,9 +72,19 @@ def period_or_400(form: PeriodForm) -> Period:
     end = form.end.data or date.today()
     start = form.start.data or end - timedelta(days=DEFAULT_DAYS - 1)
     try:
-        return Period(start, end)
+        period = Period(start, end)
     except PeriodError:
         _bad(_("The start of the period is after its end."))
+    try:
+        return period.supported()
+    except PeriodError:
+        _bad(out_of_range())
+
+
+def out_of_range() -> str:
+    """Why a period is refused when it reaches before or after the days reports cover."""
+    return _("A report covers days from %(first)s to %(last)s.",
+             first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
 
 
 def _bad(message: str):

@@ -1,11 +1,12 @@
 """GET /photos/<id>: a visit photo, only for those allowed to see it."""
 
+from contextlib import suppress
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, make_response
 from flask_login import current_user, login_required
 
-from audit.visits.photos import photo_for_viewer
+from audit.visits.photos import photo_for_viewer, strip_metadata
 from audit.web.database import get_db
 
 bp = Blueprint("photos", __name__)
@@ -20,7 +21,11 @@ def photo(photo_id: int):
     if not path.is_file():
         abort(404)
     # Read whole (photos are capped at 1600 px, a few hundred KB): no file handle left open.
-    response = make_response(path.read_bytes())
+    # Stripped here too: a photo stored before uploads were stripped may still carry a comment.
+    data = path.read_bytes()
+    with suppress(ValueError):  # not a JPEG we can read segment by segment: sent as it is
+        data = strip_metadata(data)
+    response = make_response(data)
     response.mimetype = "image/jpeg"
     # Private: a shared phone's or a proxy's cache must not hand it to someone else.
     response.headers["Cache-Control"] = "private, no-store"
