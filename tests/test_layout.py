@@ -39,7 +39,8 @@ FLASK = ("flask", "flask_babel", "flask_login", "flask_wtf", "flask_limiter", "w
 BLUEPRINTS = ("audit.admin", "audit.shopper", "audit.review", "audit.manager", "audit.api")
 REPORT_MAY_IMPORT = ("criteria", "reports", "audit.storage", "audit.vocabulary", "audit.errors")
 DOMAIN = ("audit.visits", "audit.criteria_sets", "audit.stores", "audit.users", "audit.actions",
-          "audit.report_runs", "audit.demo", "audit.errors", "audit.vocabulary")
+          "audit.report_runs", "audit.demo", "audit.errors", "audit.vocabulary", "audit.outbox",
+          "audit.notifications")
 
 @dataclass(frozen=True)
 class Import:
