@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from audit import admin, cli, config, manager, review, shopper
+from audit import account, admin, cli, config, manager, review, shopper
 from audit.criteria_sets import versions as criteria_sets
 from audit.storage import locations
 from audit.web import (
@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     shopper.init_app(app)
     review.init_app(app)
     manager.init_app(app)
+    account.init_app(app)
     photo_views.init_app(app)
     cli.init_app(app)
     return app

@@ -88,6 +88,11 @@ ACCESS = {
     "admin.visit_edit": "admin",
     "admin.visit_cancel": "admin",
     "admin.visit_undo_cancel": "admin",
+    # -- e-mail: the outbox, each user's choices, the one-click unsubscribe --
+    "admin.outbox_page": "admin",
+    "admin.outbox_resend": "admin",
+    "account.notifications": "any",
+    "account.unsubscribe": "public",
 }
 
 ROLES = [None, "shopper", "manager", "plain_admin", "admin"]

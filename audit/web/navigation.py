@@ -18,6 +18,8 @@ MENU = [
     ("admin.stores", _l("Stores"), {"admin"}, False),
     ("admin.users", _l("Users"), {"admin"}, False),
     ("admin.reports", _l("Reports"), {"admin"}, False),
+    ("admin.outbox_page", _l("Outbox"), {"admin"}, False),
+    ("account.notifications", _l("E-mails"), {"shopper", "manager"}, False),
 ]
 
 

@@ -1,0 +1,117 @@
+"""One outbox message as an e-mail: text and HTML in the recipient's language, with the app's
+name, a link into the app and a one-click unsubscribe for its kind.
+
+What a manager receives is built from the visit and the store only: the shopper's name and
+e-mail are never read here for a manager's kind (tests/test_mail.py reads every message).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import formataddr, parseaddr
+from pathlib import Path
+
+from flask import Flask, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlite_utils import Database
+
+from audit.mail.unsubscribe import token
+from audit.notifications.kinds import AUDIENCE, Kind
+from audit.vocabulary import DEFAULT_LANGUAGE, LANGUAGES, Role
+
+SUBJECTS = {
+    Kind.VISIT_PUBLISHED: _l("%(store)s: a new audit is published"),
+    Kind.VISIT_ALERT: _l("Alert: %(store)s failed an audit"),
+    Kind.VISIT_ASSIGNED: _l("A new visit for you: %(store)s"),
+    Kind.VISIT_RESCHEDULED: _l("Your visit to %(store)s has new dates"),
+    Kind.VISIT_CANCELLED: _l("Your visit to %(store)s is cancelled"),
+    Kind.VISIT_RETURNED: _l("Please correct your visit to %(store)s"),
+}
+
+
+# Headers folded at 998 (RFC 5322's limit), not 78: Python 3.11's folder drops the space between
+# two encoded words it splits a subject into ("новый аудит" arrived as "новыйаудит").
+POLICY = default_policy.clone(max_line_length=998)
+
+
+def language(user: dict) -> str:
+    """The language the user reads the app in (the default when they never chose)."""
+    return user["language"] if user.get("language") in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def visit_facts(db: Database, visit_id: int, for_manager: bool) -> dict | None:
+    """What a message says about a visit and its store; never the shopper for a manager."""
+    row = db.execute(
+        """SELECT v.id, v.status, v.score, v.passed, v.knocked_out, v.window_start,
+                  v.window_end, v.published_at, v.return_note, v.shopper_id,
+                  s.id AS store_id, s.code AS store_code, s.name AS store_name, s.address,
+                  s.url, s.channel
+           FROM visits v JOIN stores s ON s.id = v.store_id WHERE v.id = ?""",
+        [visit_id]).fetchone()
+    if row is None:
+        return None
+    keys = ("id", "status", "score", "passed", "knocked_out", "window_start", "window_end",
+            "published_at", "return_note", "shopper_id", "store_id", "store_code", "store_name",
+            "address", "url", "channel")
+    facts = dict(zip(keys, row, strict=True))
+    if for_manager:
+        del facts["shopper_id"], facts["return_note"]
+    return facts
+
+
+def is_for_manager(kind: str) -> bool:
+    """Whether managers receive this kind (so nothing of the shopper may be in it)."""
+    return AUDIENCE[Kind(kind)] == Role.MANAGER
+
+
+def compose(app: Flask, message: dict, user: dict, facts: dict,
+            attachment: Path | None = None) -> EmailMessage:
+    """The e-mail of one outbox message to one user."""
+    kind = Kind(message["kind"])
+    lang = language(user)
+    with app.test_request_context("/", base_url=app.config["BASE_URL"]), force_locale(lang):
+        context = {"kind": kind, "user_name": user["name"], "visit": facts,
+                   "payload": message["payload"], "lang": lang,
+                   "link": _link(kind, facts), "attached": attachment is not None,
+                   "pdf_link": (url_for("manager.visit_report", published_visit_id=facts["id"],
+                                        _external=True) if is_for_manager(kind) else None),
+                   "unsubscribe": url_for("account.unsubscribe",
+                                          token=token(app, user["id"], kind), _external=True),
+                   "preferences": url_for("account.notifications", _external=True),
+                   "home": url_for("auth.home", _external=True)}
+        subject = str(SUBJECTS[kind]) % {"store": facts["store_name"]}
+        text = render_template(f"mail/{kind}.txt", **context)
+        html = render_template(f"mail/{kind}.html", **context)
+    mail = EmailMessage(policy=POLICY)
+    mail["Subject"] = subject
+    mail["From"] = app.config["MAIL_FROM"]
+    mail["To"] = formataddr((user["name"], user["email"]))
+    mail["Message-ID"] = message_id(app, message)
+    mail["List-Unsubscribe"] = f"<{context['unsubscribe']}>"
+    mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+    mail["Auto-Submitted"] = "auto-generated"
+    mail.set_content(text)
+    mail.add_alternative(html, subtype="html")
+    if attachment is not None:
+        mail.add_attachment(attachment.read_bytes(), maintype="application", subtype="pdf",
+                            filename=f"visit-{facts['store_code']}-{facts['id']}.pdf")
+    return mail
+
+
+def message_id(app: Flask, message: dict) -> str:
+    """The same Message-ID every time one outbox row is sent, so a repeat can be told."""
+    domain = parseaddr(app.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+    digest = hashlib.sha256(message["key"].encode()).hexdigest()[:12]
+    return f"<outbox-{message['id']}-{digest}@{domain}>"
+
+
+def _link(kind: Kind, facts: dict) -> str:
+    """Where the message leads in the app."""
+    if kind in (Kind.VISIT_PUBLISHED, Kind.VISIT_ALERT):
+        return url_for("manager.store", store_id=facts["store_id"], _external=True)
+    if kind == Kind.VISIT_CANCELLED:
+        return url_for("shopper.index", _external=True)
+    return url_for("shopper.visit", visit_id=facts["id"], _external=True)
