@@ -21,8 +21,9 @@ def main() -> int:
     except QueueUnavailable as err:
         sys.stderr.write(f"{err}\n")
         return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    huey.create_consumer(workers=1, worker_type="thread", periodic=True,
+    # Warnings only: a line a minute for every run would drown `make run`'s own output.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    huey.create_consumer(workers=1, worker_type="thread", periodic=True, flush_locks=True,
                          check_worker_health=True).run()
     return 0
 
