@@ -266,10 +266,11 @@ def test_a_user_chooses_which_kinds_they_get(app, db, people, chain, login):
     manager = login("manager")
     page = manager.get("/account/notifications")
     assert 'value="visit_published" checked' in page.text
-    manager.post("/account/notifications", {"kinds": ["visit_alert"]})
+    manager.post("/account/notifications", {"kinds": ["visit_alert", "action_due"]})
     assert {r["kind"] for r in db.query(
         "SELECT kind FROM notification_optouts WHERE user_id = ?", [people["manager"]])} == {
-        "visit_published"}
+        "visit_published", "action_overdue"}
+    assert 'value="visit_published" checked' not in manager.get("/account/notifications").text
 
 
 def test_the_periodic_task_delivers(app, db, people, chain, smtp_server, monkeypatch):
@@ -299,3 +300,56 @@ def _time_passes(db, seconds: int = outbox.MAX_DELAY):
             at = datetime.fromisoformat(row["next_try_at"]) - timedelta(seconds=seconds)
             db.execute("UPDATE outbox SET next_try_at = ? WHERE id = ?",
                        [at.isoformat(timespec="seconds"), row["id"]])
+
+
+def test_an_overdue_visit_reminds_its_shopper_once(app, db, people, chain, smtp_server):
+    from audit.mail.delivery import scan_reminders
+
+    visit_id = make_visit(db, chain["store_id"], chain["shopper"], status="scheduled")
+    at = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # the window ended on 30 November
+    assert scan_reminders(app, at) == 1
+    assert scan_reminders(app, at + timedelta(hours=5)) == 0
+    deliver_due(app)
+    (message,) = smtp_server.to(SHOPPER_EMAIL)
+    assert "overdue" in message["Subject"]
+    assert f"https://audit.example.com/shopper/visits/{visit_id}" in _all_text(message)
+
+
+def test_actions_due_and_overdue_remind_the_managers_unless_done_meanwhile(
+        app, db, people, chain, smtp_server):
+    from audit.mail.delivery import scan_reminders
+
+    def action(text, due):
+        return db["actions"].insert({
+            "store_id": chain["store_id"], "text": text, "due_date": due,
+            "created_at": "2026-11-01T00:00:00+00:00", "updated_at": "2026-11-01"}).last_pk
+
+    action("Retrain the staff on greeting", "2026-12-04")
+    late = action("Fix the fitting-room lights", "2026-11-20")
+    done = action("Clean the windows", "2026-11-25")
+    action("Not yet: next quarter", "2027-03-01")
+    assert scan_reminders(app, datetime(2026, 12, 2, 9, 0, tzinfo=UTC)) == 6
+    db["actions"].update(done, {"status": "done"})
+    delivered = deliver_due(app)
+    assert (delivered.sent, delivered.skipped) == (4, 2)
+    texts = [_all_text(m) for m in smtp_server.to("kierownik@example.com")]
+    assert sum("Retrain the staff" in t for t in texts) == 1
+    assert sum("Fix the fitting-room lights" in t for t in texts) == 1
+    assert f"https://audit.example.com/manager/actions/{late}" in "".join(texts)
+
+
+def test_reviewers_get_one_digest_a_day_when_visits_wait(app, db, people, chain,
+                                                         smtp_server):
+    from audit.mail.delivery import scan_reminders
+
+    morning = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)  # 06:00 in Warsaw: too early
+    assert scan_reminders(app, morning) == 0  # nothing waits yet either
+    make_visit(db, chain["store_id"], chain["shopper"], status="submitted",
+               submitted_at="2026-11-28T10:00:00+00:00")
+    assert scan_reminders(app, morning) == 0
+    assert scan_reminders(app, morning + timedelta(hours=2)) == 1  # one reviewer: 'admin'
+    assert scan_reminders(app, morning + timedelta(hours=9)) == 0
+    deliver_due(app)
+    (digest,) = smtp_server.to("admin@example.com")
+    assert digest["Subject"] == "Visits waiting for review: 1"
+    assert "https://audit.example.com/review/" in _all_text(digest)

@@ -16,11 +16,10 @@ from pathlib import Path
 from flask import Flask, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlite_utils import Database
 
 from audit.mail.unsubscribe import token
-from audit.notifications.kinds import AUDIENCE, Kind
-from audit.vocabulary import DEFAULT_LANGUAGE, LANGUAGES, Role
+from audit.notifications.kinds import ACTION_KINDS, Kind
+from audit.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 
 SUBJECTS = {
     Kind.VISIT_PUBLISHED: _l("%(store)s: a new audit is published"),
@@ -29,7 +28,12 @@ SUBJECTS = {
     Kind.VISIT_RESCHEDULED: _l("Your visit to %(store)s has new dates"),
     Kind.VISIT_CANCELLED: _l("Your visit to %(store)s is cancelled"),
     Kind.VISIT_RETURNED: _l("Please correct your visit to %(store)s"),
+    Kind.VISIT_OVERDUE: _l("Your visit to %(store)s is overdue"),
+    Kind.ACTION_DUE: _l("%(store)s: an action is due soon"),
+    Kind.ACTION_OVERDUE: _l("%(store)s: an action is overdue"),
+    Kind.REVIEW_DIGEST: _l("Visits waiting for review: %(count)s"),
 }
+MANAGER_VISIT_KINDS = (Kind.VISIT_PUBLISHED, Kind.VISIT_ALERT)
 
 
 # Headers folded at 998 (RFC 5322's limit), not 78: Python 3.11's folder drops the space between
@@ -42,47 +46,24 @@ def language(user: dict) -> str:
     return user["language"] if user.get("language") in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def visit_facts(db: Database, visit_id: int, for_manager: bool) -> dict | None:
-    """What a message says about a visit and its store; never the shopper for a manager."""
-    row = db.execute(
-        """SELECT v.id, v.status, v.score, v.passed, v.knocked_out, v.window_start,
-                  v.window_end, v.published_at, v.return_note, v.shopper_id,
-                  s.id AS store_id, s.code AS store_code, s.name AS store_name, s.address,
-                  s.url, s.channel
-           FROM visits v JOIN stores s ON s.id = v.store_id WHERE v.id = ?""",
-        [visit_id]).fetchone()
-    if row is None:
-        return None
-    keys = ("id", "status", "score", "passed", "knocked_out", "window_start", "window_end",
-            "published_at", "return_note", "shopper_id", "store_id", "store_code", "store_name",
-            "address", "url", "channel")
-    facts = dict(zip(keys, row, strict=True))
-    if for_manager:
-        del facts["shopper_id"], facts["return_note"]
-    return facts
-
-
-def is_for_manager(kind: str) -> bool:
-    """Whether managers receive this kind (so nothing of the shopper may be in it)."""
-    return AUDIENCE[Kind(kind)] == Role.MANAGER
-
-
 def compose(app: Flask, message: dict, user: dict, facts: dict,
             attachment: Path | None = None) -> EmailMessage:
-    """The e-mail of one outbox message to one user."""
+    """The e-mail of one outbox message to one user, from the facts of audit/mail/facts.py."""
     kind = Kind(message["kind"])
     lang = language(user)
     with app.test_request_context("/", base_url=app.config["BASE_URL"]), force_locale(lang):
-        context = {"kind": kind, "user_name": user["name"], "visit": facts,
+        context = {"kind": kind, "user_name": user["name"], "visit": facts, "facts": facts,
                    "payload": message["payload"], "lang": lang,
                    "link": _link(kind, facts), "attached": attachment is not None,
                    "pdf_link": (url_for("manager.visit_report", published_visit_id=facts["id"],
-                                        _external=True) if is_for_manager(kind) else None),
+                                        _external=True) if kind in MANAGER_VISIT_KINDS else None),
                    "unsubscribe": url_for("account.unsubscribe",
                                           token=token(app, user["id"], kind), _external=True),
                    "preferences": url_for("account.notifications", _external=True),
                    "home": url_for("auth.home", _external=True)}
-        subject = str(SUBJECTS[kind]) % {"store": facts["store_name"]}
+        subject = str(SUBJECTS[kind]) % {
+            "store": facts["store_name"],
+            "count": facts.get("submitted", 0) + facts.get("approved", 0)}
         text = render_template(f"mail/{kind}.txt", **context)
         html = render_template(f"mail/{kind}.html", **context)
     mail = EmailMessage(policy=POLICY)
@@ -110,8 +91,12 @@ def message_id(app: Flask, message: dict) -> str:
 
 def _link(kind: Kind, facts: dict) -> str:
     """Where the message leads in the app."""
-    if kind in (Kind.VISIT_PUBLISHED, Kind.VISIT_ALERT):
+    if kind in MANAGER_VISIT_KINDS:
         return url_for("manager.store", store_id=facts["store_id"], _external=True)
+    if kind in ACTION_KINDS:
+        return url_for("manager.action", action_id=facts["id"], _external=True)
+    if kind == Kind.REVIEW_DIGEST:
+        return url_for("review.index", _external=True)
     if kind == Kind.VISIT_CANCELLED:
         return url_for("shopper.index", _external=True)
     return url_for("shopper.visit", visit_id=facts["id"], _external=True)

@@ -13,19 +13,21 @@ from __future__ import annotations
 import smtplib
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from sqlite_utils import Database
 
 from audit import outbox
 from audit.mail import smtp
-from audit.mail.compose import compose, is_for_manager, language, visit_facts
-from audit.notifications import preferences
+from audit.mail.compose import compose, language
+from audit.mail.facts import facts_for, stale_reason
+from audit.notifications import preferences, reminders
 from audit.notifications.kinds import Kind
 from audit.notifications.visit_events import consume_all
 from audit.storage.db import open_db
-from audit.vocabulary import VisitStatus
 
 BATCH = 100
 
@@ -75,6 +77,16 @@ def deliver_for(app: Flask, seconds: float, every: float = 2.0) -> Pass:
         db.close()
 
 
+def scan_reminders(app: Flask, at: datetime | None = None) -> int:
+    """Write the reminders due now (overdue visits, actions, the digest); returns how many."""
+    at = (at or datetime.now(UTC)).astimezone(ZoneInfo(app.config["TIMEZONE"]))
+    db = open_db(app.config["DATABASE"])
+    try:
+        return reminders.scan(db, at.date(), at.hour)
+    finally:
+        db.close()
+
+
 def _send_due(app: Flask, db: Database, server: smtp.Server, limit: int, done: Pass) -> None:
     """Claim the due e-mails and send them over one connection."""
     claimed = outbox.claim_due(db, "email", limit)
@@ -107,8 +119,8 @@ def _send_one(app: Flask, db: Database, conn: smtplib.SMTP, message: dict, done:
     reason = _skip_reason(db, message, user)
     facts = None
     if reason is None:
-        facts = visit_facts(db, message["payload"]["visit_id"], is_for_manager(message["kind"]))
-        reason = _stale_reason(message, facts)
+        facts = facts_for(db, message)
+        reason = stale_reason(message, facts)
     if reason:
         outbox.mark_skipped(db, message["id"], reason)
         done.skipped += 1
@@ -144,15 +156,6 @@ def _recipient(db: Database, user_id: int | None) -> dict | None:
                      [user_id]).fetchone()
     return dict(zip(("id", "name", "email", "language", "active"), row, strict=True)) \
         if row else None
-
-
-def _stale_reason(message: dict, facts: dict | None) -> str | None:
-    """Why a message no longer applies: its visit is gone, or is no longer published."""
-    if facts is None:
-        return "visit_gone"
-    if is_for_manager(message["kind"]) and facts["status"] != VisitStatus.PUBLISHED:
-        return "not_published"
-    return None
 
 
 def _skip_reason(db: Database, message: dict, user: dict | None) -> str | None:

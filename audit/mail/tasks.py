@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from audit.mail.delivery import Pass, deliver_for
+from audit.mail.delivery import Pass, deliver_for, scan_reminders
 from reports.queue import Settings
 
 NAME = "audit-mail"
@@ -52,7 +52,8 @@ def make_huey(settings: Settings) -> Huey:
 
 
 def _run() -> dict:
-    """The periodic task's body: a minute of delivery; what it did, for Huey's log."""
+    """The periodic task's body: the reminders' scan, then a minute of delivery."""
+    scan_reminders(app())
     done = deliver_minute()
     return {"events": done.events, "sent": done.sent, "retried": done.retried,
             "failed": done.failed, "skipped": done.skipped}

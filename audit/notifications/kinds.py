@@ -16,6 +16,10 @@ class Kind(StrEnum):
     VISIT_RESCHEDULED = "visit_rescheduled"
     VISIT_CANCELLED = "visit_cancelled"
     VISIT_RETURNED = "visit_returned"
+    VISIT_OVERDUE = "visit_overdue"
+    ACTION_DUE = "action_due"
+    ACTION_OVERDUE = "action_overdue"
+    REVIEW_DIGEST = "review_digest"
 
 
 AUDIENCE: dict[Kind, Role] = {
@@ -25,7 +29,16 @@ AUDIENCE: dict[Kind, Role] = {
     Kind.VISIT_RESCHEDULED: Role.SHOPPER,
     Kind.VISIT_CANCELLED: Role.SHOPPER,
     Kind.VISIT_RETURNED: Role.SHOPPER,
+    Kind.VISIT_OVERDUE: Role.SHOPPER,
+    Kind.ACTION_DUE: Role.MANAGER,
+    Kind.ACTION_OVERDUE: Role.MANAGER,
+    Kind.REVIEW_DIGEST: Role.ADMIN,  # admins with the reviewer permission
 }
+# Kinds about a visit (their payload has visit_id), and about a corrective action (action_id).
+VISIT_KINDS = frozenset({Kind.VISIT_PUBLISHED, Kind.VISIT_ALERT, Kind.VISIT_ASSIGNED,
+                         Kind.VISIT_RESCHEDULED, Kind.VISIT_CANCELLED, Kind.VISIT_RETURNED,
+                         Kind.VISIT_OVERDUE})
+ACTION_KINDS = frozenset({Kind.ACTION_DUE, Kind.ACTION_OVERDUE})
 
 
 def kinds_for(role: str) -> list[Kind]:

@@ -78,6 +78,10 @@ NOTIFICATION_KIND = {
     Kind.VISIT_RESCHEDULED: _l("My visit has new dates"),
     Kind.VISIT_CANCELLED: _l("My visit is cancelled or given to someone else"),
     Kind.VISIT_RETURNED: _l("My visit is returned for correction"),
+    Kind.VISIT_OVERDUE: _l("My visit is past its window and not submitted"),
+    Kind.ACTION_DUE: _l("An action of my store is due within three days"),
+    Kind.ACTION_OVERDUE: _l("An action of my store is overdue"),
+    Kind.REVIEW_DIGEST: _l("Each morning: how many visits wait for review"),
 }
 
 
@@ -89,6 +93,10 @@ OUTBOX_REASON = {
     "turned_off": _l("The recipient turned this kind of e-mail off."),
     "visit_gone": _l("The visit no longer exists."),
     "not_published": _l("The visit is no longer published."),
+    "visit_done": _l("The visit was submitted or cancelled meanwhile."),
+    "action_gone": _l("The action no longer exists."),
+    "action_closed": _l("The action was done or dropped meanwhile."),
+    "nothing_to_review": _l("No visit waits for review any more."),
 }
 
 

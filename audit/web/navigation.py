@@ -19,7 +19,7 @@ MENU = [
     ("admin.users", _l("Users"), {"admin"}, False),
     ("admin.reports", _l("Reports"), {"admin"}, False),
     ("admin.outbox_page", _l("Outbox"), {"admin"}, False),
-    ("account.notifications", _l("E-mails"), {"shopper", "manager"}, False),
+    ("account.notifications", _l("E-mails"), {"shopper", "manager", "admin"}, False),
 ]
 
 
