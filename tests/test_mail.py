@@ -269,7 +269,7 @@ def test_a_user_chooses_which_kinds_they_get(app, db, people, chain, login):
     manager.post("/account/notifications", {"kinds": ["visit_alert", "action_due"]})
     assert {r["kind"] for r in db.query(
         "SELECT kind FROM notification_optouts WHERE user_id = ?", [people["manager"]])} == {
-        "visit_published", "action_overdue"}
+        "visit_published", "action_overdue", "monthly_reports"}
     assert 'value="visit_published" checked' not in manager.get("/account/notifications").text
 
 
@@ -278,8 +278,9 @@ def test_the_periodic_task_delivers(app, db, people, chain, smtp_server, monkeyp
     monkeypatch.setattr(tasks, "RUN_SECONDS", 0)
     monkeypatch.setattr(tasks, "_app", app)
     huey = tasks.make_huey(tasks.Settings(immediate=True))
-    huey.deliver()
-    assert len(smtp_server.messages) == 2
+    huey.deliver()  # also scans the reminders of today (last month's reports, maybe)
+    assert sorted(m["Subject"] for m in smtp_server.messages if "WAW-7:" in m["Subject"]) == [
+        "Store WAW-7: opublikowano nowy audyt", "Store WAW-7: опубликован новый аудит"]
 
 
 def test_shoppers_get_the_returned_note_and_deadline(app, db, people, chain, smtp_server):
@@ -306,9 +307,10 @@ def test_an_overdue_visit_reminds_its_shopper_once(app, db, people, chain, smtp_
     from audit.mail.delivery import scan_reminders
 
     visit_id = make_visit(db, chain["store_id"], chain["shopper"], status="scheduled")
-    at = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)  # the window ended on 30 November
+    at = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)  # the window ended on 30 November
     assert scan_reminders(app, at) == 1
-    assert scan_reminders(app, at + timedelta(hours=5)) == 0
+    scan_reminders(app, at + timedelta(hours=5))
+    assert db["outbox"].count_where("kind = 'visit_overdue'") == 1
     deliver_due(app)
     (message,) = smtp_server.to(SHOPPER_EMAIL)
     assert "overdue" in message["Subject"]
@@ -328,7 +330,7 @@ def test_actions_due_and_overdue_remind_the_managers_unless_done_meanwhile(
     late = action("Fix the fitting-room lights", "2026-11-20")
     done = action("Clean the windows", "2026-11-25")
     action("Not yet: next quarter", "2027-03-01")
-    assert scan_reminders(app, datetime(2026, 12, 2, 9, 0, tzinfo=UTC)) == 6
+    assert scan_reminders(app, datetime(2026, 12, 2, 5, 0, tzinfo=UTC)) == 6
     db["actions"].update(done, {"status": "done"})
     delivered = deliver_due(app)
     assert (delivered.sent, delivered.skipped) == (4, 2)
@@ -347,9 +349,33 @@ def test_reviewers_get_one_digest_a_day_when_visits_wait(app, db, people, chain,
     make_visit(db, chain["store_id"], chain["shopper"], status="submitted",
                submitted_at="2026-11-28T10:00:00+00:00")
     assert scan_reminders(app, morning) == 0
-    assert scan_reminders(app, morning + timedelta(hours=2)) == 1  # one reviewer: 'admin'
-    assert scan_reminders(app, morning + timedelta(hours=9)) == 0
+
+    def digests():
+        return db["outbox"].count_where("kind = 'review_digest'")
+
+    scan_reminders(app, morning + timedelta(hours=2))
+    assert digests() == 1  # one reviewer: 'admin'
+    scan_reminders(app, morning + timedelta(hours=9))
+    assert digests() == 1
     deliver_due(app)
     (digest,) = smtp_server.to("admin@example.com")
     assert digest["Subject"] == "Visits waiting for review: 1"
     assert "https://audit.example.com/review/" in _all_text(digest)
+
+
+def test_each_month_managers_get_links_to_their_stores_reports(app, db, people, chain,
+                                                               smtp_server):
+    from audit.mail.delivery import scan_reminders
+
+    _publish(db, people, chain)  # started on 2 November
+    quiet = make_store(db, "QUIET-1")
+    db["store_managers"].insert({"store_id": quiet, "user_id": people["manager2"]})
+    at = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert scan_reminders(app, at) == 3  # the two managers of WAW-7 and manager2
+    assert scan_reminders(app, at + timedelta(days=10)) == 0  # once a month
+    delivered = deliver_due(app)
+    assert delivered.skipped == 1  # manager2: nothing of theirs was published in November
+    (monthly,) = [m for m in smtp_server.to("kierownik@example.com")
+                  if "opublikowano" not in m["Subject"]]
+    assert (f"https://audit.example.com/manager/stores/{chain['store_id']}/report.pdf"
+            "?start=2026-11-01&end=2026-11-30&lang=pl") in _all_text(monthly)

@@ -170,7 +170,7 @@ def test_resend_queues_a_failed_message_again_and_refuses_a_waiting_one(db, peop
 def test_preferences_keep_only_the_chosen_kinds(db, people):
     preferences.choose(db, people["manager"], "manager", {"visit_alert"})
     assert preferences.turned_off(db, people["manager"]) == {
-        "visit_published", "action_due", "action_overdue"}
+        "visit_published", "action_due", "action_overdue", "monthly_reports"}
     preferences.unsubscribe(db, people["manager"], "visit_alert")
     preferences.unsubscribe(db, people["manager"], "visit_alert")
     assert not preferences.wants(db, people["manager"], "visit_alert")

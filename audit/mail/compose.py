@@ -32,6 +32,7 @@ SUBJECTS = {
     Kind.ACTION_DUE: _l("%(store)s: an action is due soon"),
     Kind.ACTION_OVERDUE: _l("%(store)s: an action is overdue"),
     Kind.REVIEW_DIGEST: _l("Visits waiting for review: %(count)s"),
+    Kind.MONTHLY_REPORTS: _l("Your stores' audit reports for last month"),
 }
 MANAGER_VISIT_KINDS = (Kind.VISIT_PUBLISHED, Kind.VISIT_ALERT)
 
@@ -97,6 +98,8 @@ def _link(kind: Kind, facts: dict) -> str:
         return url_for("manager.action", action_id=facts["id"], _external=True)
     if kind == Kind.REVIEW_DIGEST:
         return url_for("review.index", _external=True)
+    if kind == Kind.MONTHLY_REPORTS:
+        return url_for("manager.index", _external=True)
     if kind == Kind.VISIT_CANCELLED:
         return url_for("shopper.index", _external=True)
     return url_for("shopper.visit", visit_id=facts["id"], _external=True)

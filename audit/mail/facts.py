@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from audit.notifications.kinds import ACTION_KINDS, AUDIENCE, VISIT_KINDS, Kind
-from audit.notifications.reminders import queue_figures
+from audit.notifications.reminders import published_by_store, queue_figures
 from audit.vocabulary import OPEN, Role, VisitStatus
 
 
@@ -25,6 +25,11 @@ def facts_for(db: Database, message: dict) -> dict | None:
         return visit_facts(db, message["payload"]["visit_id"], is_for_manager(kind))
     if kind in ACTION_KINDS:
         return action_facts(db, message["payload"]["action_id"])
+    if kind == Kind.MONTHLY_REPORTS:
+        payload = message["payload"]
+        return {"stores": published_by_store(db, message["recipient_id"], payload["start"],
+                                             payload["end"]),
+                "start": payload["start"], "end": payload["end"], "store_name": ""}
     return {**queue_figures(db), "store_name": ""}
 
 
@@ -64,4 +69,6 @@ def stale_reason(message: dict, facts: dict | None) -> str | None:
         return "action_closed"
     if kind == Kind.REVIEW_DIGEST and not (facts["submitted"] or facts["approved"]):
         return "nothing_to_review"
+    if kind == Kind.MONTHLY_REPORTS and not facts["stores"]:
+        return "nothing_published"
     return None

@@ -20,6 +20,7 @@ class Kind(StrEnum):
     ACTION_DUE = "action_due"
     ACTION_OVERDUE = "action_overdue"
     REVIEW_DIGEST = "review_digest"
+    MONTHLY_REPORTS = "monthly_reports"
 
 
 AUDIENCE: dict[Kind, Role] = {
@@ -33,6 +34,7 @@ AUDIENCE: dict[Kind, Role] = {
     Kind.ACTION_DUE: Role.MANAGER,
     Kind.ACTION_OVERDUE: Role.MANAGER,
     Kind.REVIEW_DIGEST: Role.ADMIN,  # admins with the reviewer permission
+    Kind.MONTHLY_REPORTS: Role.MANAGER,
 }
 # Kinds about a visit (their payload has visit_id), and about a corrective action (action_id).
 VISIT_KINDS = frozenset({Kind.VISIT_PUBLISHED, Kind.VISIT_ALERT, Kind.VISIT_ASSIGNED,

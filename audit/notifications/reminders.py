@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from audit import outbox
 from audit.notifications.kinds import Kind
 from audit.notifications.recipients import store_managers
+from audit.stores import managed_store_ids_sql
 
 DUE_SOON_DAYS = 3  # an open action due within this many days gets its "due" reminder
 DIGEST_HOUR = 7  # the reviewers' digest goes out after this hour (AUDIT_TIMEZONE) each day
@@ -24,7 +25,8 @@ DIGEST_HOUR = 7  # the reviewers' digest goes out after this hour (AUDIT_TIMEZON
 def scan(db: Database, today: date, hour: int) -> int:
     """Write every reminder due today; returns how many new messages were written."""
     with db.atomic():
-        return overdue_visits(db, today) + actions_due(db, today) + review_digest(db, today, hour)
+        return (overdue_visits(db, today) + actions_due(db, today)
+                + review_digest(db, today, hour) + monthly_reports(db, today, hour))
 
 
 def overdue_visits(db: Database, today: date) -> int:
@@ -68,6 +70,39 @@ def review_digest(db: Database, today: date, hour: int) -> int:
                             payload={"day": today.isoformat()},
                             key=f"digest:{today.isoformat()}:{user_id}")
     return added
+
+
+def last_month(today: date) -> tuple[date, date]:
+    """The first and last day of the month before today's."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def monthly_reports(db: Database, today: date, hour: int) -> int:
+    """Each manager with stores, once a month after DIGEST_HOUR: last month's store reports."""
+    if hour < DIGEST_HOUR:
+        return 0
+    start, end = last_month(today)
+    added = 0
+    for (user_id,) in db.execute(
+            """SELECT id FROM users WHERE role = 'manager' AND active = 1 AND (
+                   id IN (SELECT user_id FROM store_managers)
+                   OR id IN (SELECT user_id FROM region_managers))""").fetchall():
+        added += outbox.add(db, channel="email", kind=Kind.MONTHLY_REPORTS, recipient_id=user_id,
+                            payload={"start": start.isoformat(), "end": end.isoformat()},
+                            key=f"monthly:{start:%Y-%m}:{user_id}")
+    return added
+
+
+def published_by_store(db: Database, user_id: int, start: str, end: str) -> list[dict]:
+    """The manager's stores with published visits between start and end (as reports count)."""
+    return list(db.query(
+        f"""SELECT s.id, s.code, s.name, COUNT(*) AS visits FROM visits v
+            JOIN stores s ON s.id = v.store_id
+            WHERE v.status = 'published' AND s.id IN ({managed_store_ids_sql()})
+              AND substr(COALESCE(v.started_at, v.submitted_at), 1, 10) BETWEEN :start AND :end
+            GROUP BY s.id ORDER BY s.region, s.code""",  # noqa: S608 - a fixed subquery
+        {"user_id": user_id, "start": start, "end": end}))
 
 
 def queue_figures(db: Database) -> dict:

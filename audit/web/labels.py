@@ -82,6 +82,7 @@ NOTIFICATION_KIND = {
     Kind.ACTION_DUE: _l("An action of my store is due within three days"),
     Kind.ACTION_OVERDUE: _l("An action of my store is overdue"),
     Kind.REVIEW_DIGEST: _l("Each morning: how many visits wait for review"),
+    Kind.MONTHLY_REPORTS: _l("Each month: my stores' reports for the month before"),
 }
 
 
@@ -97,6 +98,7 @@ OUTBOX_REASON = {
     "action_gone": _l("The action no longer exists."),
     "action_closed": _l("The action was done or dropped meanwhile."),
     "nothing_to_review": _l("No visit waits for review any more."),
+    "nothing_published": _l("No visit of the recipient's stores was published that month."),
 }
 
 
