@@ -189,6 +189,49 @@ def latency(app, db, people, store_id, runs: int, counter: Arrivals) -> list[flo
     return times
 
 
+def measure(managers: int, visits: int, pdf_visits: int, latency_runs: int) -> dict:
+    """The three measures against an SMTP server in its own process."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="outbox-bench-") as tmp:
+        counter = Arrivals(str(Path(tmp) / "arrivals.txt"))
+        stop = multiprocessing.Event()
+        server = multiprocessing.Process(target=serve, args=(port, counter.path, stop))
+        server.start()
+        try:
+            _wait_for(port)
+            app, db, people, store_id = setup(Path(tmp), managers, port)
+            plain = throughput(app, db, people, store_id, visits, counter)
+            app.config["MAIL_ATTACH_MAX_KB"] = 4096
+            pdf = throughput(app, db, people, store_id, pdf_visits, counter)
+            app.config["MAIL_ATTACH_MAX_KB"] = 0
+            waits = latency(app, db, people, store_id, latency_runs, counter)
+            db.close()
+        finally:
+            stop.set()
+            server.join()
+    return {"plain": plain, "pdf": pdf, "waits": waits}
+
+
+def outbox_benchmarks(managers: int, visits: int, pdf_visits: int,
+                      latency_runs: int) -> list:
+    """The measures as rows of `make bench`'s table (tests/benchmarks/run.py)."""
+    from tests.benchmarks.common import Row
+
+    found = measure(managers, visits, pdf_visits, latency_runs)
+    plain, pdf, waits = found["plain"], found["pdf"], found["waits"]
+    lost = plain["messages"] - plain["arrived"] + pdf["messages"] - pdf["arrived"]
+    return [
+        Row("outbox", f"{plain['messages']} e-mails to aiosmtpd, {managers} managers/store",
+            f"{plain['per_second']:.1f} messages/s", ok=lost == 0,
+            target="every message arrives"),
+        Row("outbox", f"{pdf['messages']} e-mails with the visit PDF attached",
+            f"{pdf['per_second']:.1f} messages/s"),
+        Row("outbox", f"publish to delivery, {len(waits)} publishes, a pass every 2 s",
+            f"median {statistics.median(waits):.2f} s, max {max(waits):.2f} s",
+            target="<= 60 s", ok=max(waits) <= 60),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the three measures and print them."""
     p = argparse.ArgumentParser(prog="python -m tests.benchmarks.outbox_bench",
@@ -199,24 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pdf-visits", type=int, default=3, help="visits published (with PDF)")
     p.add_argument("--latency-runs", type=int, default=10)
     args = p.parse_args(argv)
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="outbox-bench-") as tmp:
-        counter = Arrivals(str(Path(tmp) / "arrivals.txt"))
-        stop = multiprocessing.Event()
-        server = multiprocessing.Process(target=serve, args=(port, counter.path, stop))
-        server.start()
-        try:
-            _wait_for(port)
-            app, db, people, store_id = setup(Path(tmp), args.managers, port)
-            plain = throughput(app, db, people, store_id, args.visits, counter)
-            app.config["MAIL_ATTACH_MAX_KB"] = 4096
-            pdf = throughput(app, db, people, store_id, args.pdf_visits, counter)
-            app.config["MAIL_ATTACH_MAX_KB"] = 0
-            waits = latency(app, db, people, store_id, args.latency_runs, counter)
-            db.close()
-        finally:
-            stop.set()
-            server.join()
+    found = measure(args.managers, args.visits, args.pdf_visits, args.latency_runs)
+    plain, pdf, waits = found["plain"], found["pdf"], found["waits"]
     print(f"Outbox delivery to aiosmtpd on loopback, {args.managers} managers per store")
     print(f"  plain:    {plain['messages']} messages in {plain['seconds']:.2f} s = "
           f"{plain['per_second']:.0f} messages/s (events to outbox rows: "
