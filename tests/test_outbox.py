@@ -191,3 +191,21 @@ def test_upgrading_starts_the_cursor_at_the_newest_event(tmp_path):
     migrations.apply(db)
     assert outbox.cursor(db, "outbox") == 9
     assert consume_all(db) == 0
+
+
+def test_alert_below_in_the_set_moves_the_alert_threshold(db, people, store):
+    """A set with alert_below: 60 (pass mark 80) alerts at 55, not at 70."""
+    import dataclasses
+
+    from audit.criteria_sets.versions import current_version_id, import_set, version_set
+
+    base = version_set(db, current_version_id(db, "physical-store"))
+    import_set(db, dataclasses.replace(base, key="lenient-store", alert_below=60.0))
+    for score in (70.0, 55.0):
+        visit_id = make_visit(db, store["id"], people["shopper"], status="approved",
+                              set_key="lenient-store", score=score, passed=0)
+        review.publish(db, visit_id, people["admin"])
+    consume_all(db)
+    alerts = [json.loads(m["payload"]) for m in _messages(db, "visit_alert")]
+    assert {a["score"] for a in alerts} == {55.0}
+    assert {a["threshold"] for a in alerts} == {60.0}
