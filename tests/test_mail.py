@@ -379,3 +379,27 @@ def test_each_month_managers_get_links_to_their_stores_reports(app, db, people, 
                   if "opublikowano" not in m["Subject"]]
     assert (f"https://audit.example.com/manager/stores/{chain['store_id']}/report.pdf"
             "?start=2026-11-01&end=2026-11-30&lang=pl") in _all_text(monthly)
+
+
+def test_an_undone_cancel_does_not_tell_the_shopper_it_was_cancelled(app, db, people, chain,
+                                                                     smtp_server):
+    from audit.visits import scheduling
+
+    visit_id = make_visit(db, chain["store_id"], chain["shopper"], status="scheduled")
+    scheduling.cancel(db, visit_id, people["admin"])
+    scheduling.undo_cancel(db, visit_id, people["admin"])
+    done = deliver_due(app)
+    assert (done.sent, done.skipped) == (1, 1)
+    (message,) = smtp_server.to(SHOPPER_EMAIL)
+    assert message["Subject"] == "A new visit for you: Store WAW-7"
+    assert outbox.recent(db, "skipped")[0]["last_error"] == "visit_restored"
+
+
+def test_a_wrong_mail_server_setting_keeps_messages_waiting_and_the_page_says_why(
+        app, db, people, chain, login):
+    app.config["SMTP_URL"] = "http://mail.example.com"
+    _publish(db, people, chain)
+    done = deliver_due(app)
+    assert done.sent == 0 and "expected smtp://host:port" in done.errors[0]
+    assert outbox.counts(db)["waiting"] == 2
+    assert "expected smtp://host:port" in login("admin").get("/admin/outbox").text

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from audit import outbox
 from audit.admin import bp
 from audit.errors import DomainError
+from audit.mail import smtp
 from audit.web.database import get_db
 from audit.web.errors import message
 
@@ -18,7 +19,18 @@ def outbox_page():
     status = status if status in outbox.STATUSES else None
     return render_template("admin/outbox.html", messages=outbox.recent(db, status),
                            counts=outbox.counts(db), status=status,
-                           smtp_set=bool(current_app.config.get("SMTP_URL")))
+                           smtp_set=bool(current_app.config.get("SMTP_URL")),
+                           smtp_problem=_smtp_problem())
+
+
+def _smtp_problem() -> str | None:
+    """What is wrong with AUDIT_SMTP_URL, if it is set and cannot be read."""
+    try:
+        if current_app.config.get("SMTP_URL"):
+            smtp.parse(current_app.config["SMTP_URL"])
+    except ValueError as err:
+        return str(err)
+    return None
 
 
 @bp.route("/outbox/<int:message_id>/resend", methods=["POST"])

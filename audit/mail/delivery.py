@@ -51,7 +51,12 @@ def deliver_due(app: Flask, db: Database | None = None, limit: int = BATCH) -> P
     try:
         done = Pass(events=consume_all(db))
         if app.config.get("SMTP_URL"):
-            _send_due(app, db, smtp.parse(app.config["SMTP_URL"]), limit, done)
+            try:
+                server = smtp.parse(app.config["SMTP_URL"])
+            except ValueError as err:  # messages wait; the outbox page says why
+                done.errors.append(str(err))
+                return done
+            _send_due(app, db, server, limit, done)
         return done
     finally:
         if own:

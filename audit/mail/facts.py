@@ -39,7 +39,7 @@ def visit_facts(db: Database, visit_id: int, for_manager: bool) -> dict | None:
                " v.published_at, s.id AS store_id, s.code AS store_code, s.name AS store_name,"
                " s.address, s.url, s.channel")
     if not for_manager:
-        columns += ", v.return_note"
+        columns += ", v.return_note, v.shopper_id"
     rows = list(db.query(
         f"SELECT {columns} FROM visits v JOIN stores s ON s.id = v.store_id"  # noqa: S608
         " WHERE v.id = ?", [visit_id]))
@@ -65,6 +65,13 @@ def stale_reason(message: dict, facts: dict | None) -> str | None:
         return "not_published"
     if kind == Kind.VISIT_OVERDUE and facts["status"] not in OPEN:
         return "visit_done"
+    if kind == Kind.VISIT_CANCELLED and facts["status"] in OPEN and \
+            facts["shopper_id"] == message["recipient_id"]:
+        return "visit_restored"  # the cancel was undone before the message left
+    if kind in (Kind.VISIT_ASSIGNED, Kind.VISIT_RESCHEDULED) and (
+            facts["status"] == VisitStatus.CANCELLED
+            or facts["shopper_id"] != message["recipient_id"]):
+        return "visit_taken"  # cancelled or given to someone else before the message left
     if kind in ACTION_KINDS and facts["status"] != "open":
         return "action_closed"
     if kind == Kind.REVIEW_DIGEST and not (facts["submitted"] or facts["approved"]):

@@ -72,6 +72,8 @@ def messages(db: Database, event: dict) -> Iterator[tuple[Kind, int, dict]]:
             **visit, "note": params.get("note", ""), "deadline": event["window_end"]}
     elif event["action"] == "cancel":
         yield Kind.VISIT_CANCELLED, event["shopper_id"], visit
+    elif event["action"] in ("restore", "resume"):  # a cancel undone: the visit is theirs again
+        yield Kind.VISIT_ASSIGNED, event["shopper_id"], visit
 
 
 def _alert(db: Database, event: dict) -> dict | None:

@@ -95,6 +95,8 @@ OUTBOX_REASON = {
     "visit_gone": _l("The visit no longer exists."),
     "not_published": _l("The visit is no longer published."),
     "visit_done": _l("The visit was submitted or cancelled meanwhile."),
+    "visit_restored": _l("The cancellation was undone meanwhile."),
+    "visit_taken": _l("The visit was cancelled or given to someone else meanwhile."),
     "action_gone": _l("The action no longer exists."),
     "action_closed": _l("The action was done or dropped meanwhile."),
     "nothing_to_review": _l("No visit waits for review any more."),
