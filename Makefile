@@ -76,9 +76,10 @@ run: debs-run $(VENV)/.installed-run translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo "Open $(SCHEME)://$(if $(filter 0.0.0.0,$(HOST)),$(LAN_IP),$(HOST)):$(PORT) and log in with one of the logins above."
-	@# The render worker runs beside the web app and stops with it (Ctrl-C or an error).
+	@# The render worker and the mail worker run beside the web app and stop with it.
 	@$(BIN)/python -m reports.worker -q & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	  $(BIN)/python -m audit.mail.worker & mailer=$$!; \
+	  trap 'kill $$worker $$mailer 2>/dev/null; wait $$worker $$mailer 2>/dev/null' EXIT; \
 	  $(FLASK) run --host $(HOST) --port $(PORT) $(TLS)
 
 # Trying the field app on a phone on the same network (README, "Try it on a phone"): HTTPS, so

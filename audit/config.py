@@ -69,6 +69,14 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         WORKER_TIMEOUT=float(os.environ.get("AUDIT_WORKER_TIMEOUT", "60")),
         # Store reports one user may have waiting at once (a flood of requests is refused, 429).
         RENDER_CAP=int(os.environ.get("AUDIT_RENDER_CAP", "5")),
+        # E-mail (audit/mail): smtp://host:port or smtps://user:pass@host:465. Unset: messages
+        # wait in the outbox and the admin's outbox page says so.
+        SMTP_URL=os.environ.get("AUDIT_SMTP_URL") or None,
+        MAIL_FROM=os.environ.get("AUDIT_MAIL_FROM", "Mystery audit <noreply@localhost>"),
+        # Links in messages: the address people open the app at.
+        BASE_URL=os.environ.get("AUDIT_BASE_URL", "http://127.0.0.1:5000"),
+        # A visit PDF larger than this goes as a link only.
+        MAIL_ATTACH_MAX_KB=int(os.environ.get("AUDIT_MAIL_ATTACH_MAX_KB", "2048")),
     )
     if overrides:
         app.config.update(overrides)

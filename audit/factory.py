@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from audit import admin, api, cli, config, manager, review, shopper
+from audit import account, admin, api, cli, config, manager, review, shopper
 from audit.criteria_sets import versions as criteria_sets
 from audit.storage import locations
 from audit.web import (
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     review.init_app(app)
     manager.init_app(app)
     api.init_app(app)
+    account.init_app(app)
     photo_views.init_app(app)
     cli.init_app(app)
     return app

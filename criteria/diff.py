@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, fields
 
 from .model import CriteriaSet, Criterion, Section
 
-SET_FIELDS = ("name", "channel", "knockout_scope", "pass_mark", "description")
+SET_FIELDS = ("name", "channel", "knockout_scope", "pass_mark", "alert_below",
+              "description")
 
 
 @dataclass(frozen=True)

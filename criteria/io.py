@@ -231,6 +231,8 @@ def set_to_dict(cs: CriteriaSet) -> dict:
         out["knockout_scope"] = cs.knockout_scope
     if cs.pass_mark != 80:
         out["pass_mark"] = _tidy(cs.pass_mark)
+    if cs.alert_below is not None:
+        out["alert_below"] = _tidy(cs.alert_below)
     if cs.description:
         out["description"] = dict(cs.description)
     out["sections"] = [_section_to_dict(s) for s in cs.sections]

@@ -111,6 +111,12 @@ class CriteriaSet:
     pass_mark: float = 80
     description: Texts = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
+    alert_below: float | None = None  # managers are alerted below it; None: the pass mark
+
+    @property
+    def alert_threshold(self) -> float:
+        """The score below which a published visit alerts managers: alert_below or pass_mark."""
+        return self.pass_mark if self.alert_below is None else self.alert_below
 
     def criteria(self) -> Iterator[Criterion]:
         """Iterate over all criteria in order, section by section."""

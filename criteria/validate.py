@@ -33,7 +33,8 @@ from .problems import N_, TOP_LEVEL, CriteriaError, Param, Problem, Template, Wo
 
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
-SET_FIELDS = ("key", "name", "channel", "knockout_scope", "pass_mark", "description", "sections")
+SET_FIELDS = ("key", "name", "channel", "knockout_scope", "pass_mark", "alert_below",
+              "description", "sections")
 SECTION_FIELDS = ("key", "title", "weight", "criteria")
 CRITERION_FIELDS = (
     "key", "type", "text", "guidance", "weight", "required", "na_allowed", "knockout", "channel",
@@ -460,6 +461,7 @@ def build_set(raw: object, ck: Checker) -> CriteriaSet:
         channel=_one_of(raw, "channel", CHANNELS, top, ck, default=None),
         knockout_scope=_one_of(raw, "knockout_scope", KNOCKOUT_SCOPES, top, ck, default="section"),
         pass_mark=_number(raw, "pass_mark", top, ck, default=80.0, low=0, high=100),
+        alert_below=_number(raw, "alert_below", top, ck, default=None, low=0, high=100),
         description=_texts(raw, "description", top, ck),
         sections=_sections(raw, ck),
     )

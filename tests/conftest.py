@@ -8,6 +8,7 @@ import pytest
 
 from audit import create_app
 from audit.api_tokens import create_token
+from audit.mail.unsubscribe import token as unsubscribe_token
 from audit.storage.db import open_db
 from audit.users import create_user
 
@@ -191,6 +192,11 @@ def sample(app, db, people):
             "kind": "store_reports", "params": '{"start": "2026-01-01", "end": "2026-06-30"}',
             "total": 0, "status": "done", "created_at": "2026-07-01T00:00:00+00:00",
             "updated_at": "2026-07-01T00:00:00+00:00"}).last_pk,
+        "message_id": db["outbox"].insert({  # a sent e-mail to 'manager' (audit/outbox.py)
+            "channel": "email", "kind": "visit_published", "recipient_id": people["manager"],
+            "key": "sample", "status": "sent", "next_try_at": "2026-01-01T00:00:00+00:00",
+            "created_at": "2026-01-01T00:00:00+00:00"}).last_pk,
+        "token": unsubscribe_token(app, people["manager"], "visit_published"),
         "action_id": db["actions"].insert({  # an open action of 'manager''s store
             "store_id": store_id, "text": "Brief the staff", "due_date": "2099-01-01",
             "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-01"}).last_pk,
@@ -229,4 +235,9 @@ def foreign(app, db, people, sample):
             "total": 1, "failed": 1, "status": "done", "message": "FOREIGN-JOB-MESSAGE",
             "started_by": people["manager2"], "created_at": "2026-07-01T00:00:00+00:00",
             "updated_at": "2026-07-01T00:00:00+00:00"}).last_pk,
+        "message_id": db["outbox"].insert({
+            "channel": "email", "kind": "visit_published", "recipient_id": people["manager2"],
+            "key": "foreign", "status": "failed", "next_try_at": "2026-01-01T00:00:00+00:00",
+            "created_at": "2026-01-01T00:00:00+00:00"}).last_pk,
+        "token": unsubscribe_token(app, people["manager2"], "visit_published"),
     }

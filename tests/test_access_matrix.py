@@ -102,6 +102,11 @@ ACCESS = {
     "api.actions": "token",
     "api_tokens.index": "staff",
     "api_tokens.revoke": "staff",
+    # -- e-mail: the outbox, each user's choices, the one-click unsubscribe --
+    "admin.outbox_page": "admin",
+    "admin.outbox_resend": "admin",
+    "account.notifications": "any",
+    "account.unsubscribe": "public",
 }
 
 ROLES = [None, "shopper", "manager", "plain_admin", "admin"]

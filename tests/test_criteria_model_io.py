@@ -630,3 +630,14 @@ def test_review_comments_must_be_lists_of_texts_per_language(bad):
         set_from_dict(changed(GREETED + ".review_comments", bad))
     assert [p.where for p in err.value.problems] == ["sections[waiting].criteria[greeted]"
                                                      ".review_comments"]
+
+
+def test_alert_below_is_optional_defaults_to_the_pass_mark_and_round_trips():
+    raw = yaml.safe_load(SAMPLE_YAML)
+    assert set_from_dict(raw).alert_threshold == 80
+    assert "alert_below" not in set_to_dict(set_from_dict(raw))
+    cs = set_from_dict({**raw, "alert_below": 65})
+    assert (cs.alert_below, cs.alert_threshold) == (65, 65)
+    assert set_to_dict(cs)["alert_below"] == 65
+    with pytest.raises(CriteriaError, match="alert_below must be between 0 and 100"):
+        set_from_dict({**raw, "alert_below": 150})

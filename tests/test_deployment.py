@@ -29,7 +29,7 @@ from pypdf import PdfReader
 
 SRV = "/srv/audit"  # the README's home of the app, replaced by a temporary folder
 SETUP_BLOCK = "# as the audit user"
-UNITS = ("audit-web.service", "audit-worker.service")
+UNITS = ("audit-web.service", "audit-worker.service", "audit-mail.service")
 MANAGER = ("anna.nowak@demo.example.com", "demo-manager-2026")
 STOP_WITHIN = 10  # seconds for a clean stop
 
@@ -92,7 +92,8 @@ def test_procfile_starts_what_the_systemd_units_start():
                     (CHECKOUT / "deploy" / "Procfile").read_text().splitlines() if line.strip())
     assert shlex.split(procfile["web"]) == unit_command("audit-web.service")[0]
     assert shlex.split(procfile["worker"]) == unit_command("audit-worker.service")[0]
-    assert [unit(n)["KillSignal"] for n in UNITS] == ["SIGTERM", "SIGTERM"]
+    assert shlex.split(procfile["mail"]) == unit_command("audit-mail.service")[0]
+    assert [unit(n)["KillSignal"] for n in UNITS] == ["SIGTERM"] * 3
 
 
 def test_systemd_units_are_valid(tmp_path):

@@ -81,6 +81,10 @@ OBJECT_ACCESS = {
     "admin.criteria_yaml": {"admin": OK},
     # Tokens: another person's token does not exist for you.
     "api_tokens.revoke": {"manager": 404, "admin": 404},
+    # The outbox: admins resend any message. An unsubscribe token is its own credential (a
+    # signed user and kind, for one-click links in e-mails): anyone holding it may use it.
+    "admin.outbox_resend": {"admin": OK},
+    "account.unsubscribe": {None: OK, "shopper": OK, "manager": OK, "admin": OK},
 }
 
 # Routes taking a published visit or a photo, asked for one of the manager's OWN store that is

@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from audit.admin import (  # noqa: F401
         actions_views,
         criteria_views,
+        outbox_views,
         reports_views,  # noqa: F401
         schedule_views,
         stores_views,

@@ -68,11 +68,13 @@ def init_app(app: Flask) -> None:
     from audit.cli.backup import backup_command, restore_command
     from audit.cli.criteria import criteria_cli
     from audit.cli.demo import demo_command
+    from audit.cli.mail import mail_cli
     from audit.cli.reports import report_cli
 
     app.cli.add_command(criteria_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(db_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(backup_command)

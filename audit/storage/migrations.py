@@ -530,6 +530,54 @@ CREATE INDEX job_items_queued ON job_items (status, job_id) WHERE status = 'queu
 
 
 @migrations()
+def m018_outbox(db: Database) -> None:
+    """The outbox: every message the app sends, one row each, until it is delivered.
+
+    audit/outbox.py is its one writer. A row names its channel (email now, webhook later), its
+    kind and recipient, a JSON payload of codes and ids (the text is composed when it is sent,
+    in the recipient's language), and where its delivery stands: attempts, next_try_at,
+    last_error. key is unique: the consumer of visit_events writes (event, recipient, kind), so
+    a replay after a crash adds nothing twice. event_cursors holds each consumer's last event;
+    it starts at the newest event, so upgrading does not mail the whole history.
+    notification_optouts: the kinds a user chose not to receive.
+    """
+    _run(
+        db,
+        """
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+    kind TEXT NOT NULL,
+    recipient_id INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    target TEXT,
+    payload TEXT NOT NULL DEFAULT '{}',
+    key TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'waiting'
+        CHECK (status IN ('waiting', 'sent', 'failed', 'skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_try_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX outbox_due ON outbox (status, next_try_at);
+CREATE INDEX outbox_recent ON outbox (created_at);
+CREATE TABLE event_cursors (
+    consumer TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL
+);
+INSERT INTO event_cursors (consumer, last_id)
+SELECT 'outbox', COALESCE(MAX(id), 0) FROM visit_events;
+CREATE TABLE notification_optouts (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    PRIMARY KEY (user_id, kind)
+)
+""",
+    )
+
+
+@migrations()
 def m019_api_tokens(db: Database) -> None:
     """Bearer tokens of the JSON API (audit/api_tokens.py): only the SHA-256 of each secret is
     kept, so a copy of the database lets nobody call the API."""

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from audit.criteria_sets.versions import freeze, version_set
 from audit.errors import N_, Conflict, DomainError, Invalid, NotFound
+from audit.notifications import schedule as messages
 from audit.storage.db import now
 from audit.visits.lifecycle import move, starts
 from audit.vocabulary import VisitStatus
@@ -157,7 +158,7 @@ def schedule_visits(db: Database, plan: VisitPlan, *, created_by: int, revisit_d
     with db.atomic():
         # The visit keeps this version for good, whatever the criteria editor does later.
         freeze(db, version_id)
-        return [
+        visit_ids = [
             db["visits"].insert({
                 "store_id": store["id"], "shopper_id": plan.shopper_id, "version_id": version_id,
                 "status": "scheduled", "window_start": plan.window_start.isoformat(),
@@ -168,6 +169,9 @@ def schedule_visits(db: Database, plan: VisitPlan, *, created_by: int, revisit_d
             }).last_pk
             for store in stores
         ]
+        for visit_id in visit_ids:
+            messages.assigned(db, visit_id, plan.shopper_id)
+        return visit_ids
 
 
 def _note(note: str | None, overridden: list[DomainError]) -> str | None:
@@ -208,11 +212,12 @@ def reschedule(db: Database, visit_id: int, *, shopper_id: int, window_start: da
         if not moved.rowcount:
             raise _not_scheduled()
         # The shoppers before and after: the first one's phone is told the visit moved away.
-        db.execute(
+        change = db.execute(
             "INSERT INTO visit_log (visit_id, at, action, note, old_value, new_value)"
             " VALUES (?, ?, 'reschedule', ?, ?, ?)",
             [visit_id, stamp, f"{window_start}..{window_end} shopper {shopper_id}",
              str(before[0]), str(shopper_id)])
+        messages.rescheduled(db, visit_id, change.lastrowid, before[0], shopper_id)
 
 
 def _not_scheduled() -> Conflict:

@@ -12,6 +12,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from audit.notifications.kinds import Kind
 from audit.visits.online import step_labels
 from audit.vocabulary import ActionStatus, Channel, Role, VisitStatus
 from criteria.model import Criterion
@@ -82,6 +83,50 @@ USER_FIELD = {
 def user_field_label(field: str) -> str:
     """A field named in a user's log, in words."""
     return str(USER_FIELD.get(field, field))
+
+
+# What each kind of message is about, as the preferences page and the unsubscribe page say it.
+NOTIFICATION_KIND = {
+    Kind.VISIT_PUBLISHED: _l("A visit of my store is published"),
+    Kind.VISIT_ALERT: _l("Alert: a published visit failed a knock-out or scored low"),
+    Kind.VISIT_ASSIGNED: _l("A visit is assigned to me"),
+    Kind.VISIT_RESCHEDULED: _l("My visit has new dates"),
+    Kind.VISIT_CANCELLED: _l("My visit is cancelled or given to someone else"),
+    Kind.VISIT_RETURNED: _l("My visit is returned for correction"),
+    Kind.VISIT_OVERDUE: _l("My visit is past its window and not submitted"),
+    Kind.ACTION_DUE: _l("An action of my store is due within three days"),
+    Kind.ACTION_OVERDUE: _l("An action of my store is overdue"),
+    Kind.REVIEW_DIGEST: _l("Each morning: how many visits wait for review"),
+    Kind.MONTHLY_REPORTS: _l("Each month: my stores' reports for the month before"),
+}
+
+
+# Why the outbox did not send a message (codes of audit/mail/delivery.py); any other reason is
+# the mail server's own answer, shown as it came.
+OUTBOX_REASON = {
+    "account_closed": _l("The recipient's account is deactivated."),
+    "no_address": _l("The recipient has no e-mail address."),
+    "turned_off": _l("The recipient turned this kind of e-mail off."),
+    "visit_gone": _l("The visit no longer exists."),
+    "not_published": _l("The visit is no longer published."),
+    "visit_done": _l("The visit was submitted or cancelled meanwhile."),
+    "visit_restored": _l("The cancellation was undone meanwhile."),
+    "visit_taken": _l("The visit was cancelled or given to someone else meanwhile."),
+    "action_gone": _l("The action no longer exists."),
+    "action_closed": _l("The action was done or dropped meanwhile."),
+    "nothing_to_review": _l("No visit waits for review any more."),
+    "nothing_published": _l("No visit of the recipient's stores was published that month."),
+}
+
+
+def outbox_reason(reason: str | None) -> str:
+    """A delivery outcome in words: ours translated, a mail server's as it came."""
+    return str(OUTBOX_REASON.get(reason, reason or ""))
+
+
+def notification_label(kind: str) -> str:
+    """A kind of message in words."""
+    return str(NOTIFICATION_KIND.get(kind, kind))
 
 
 def text_field_label(field: str) -> str:
@@ -157,4 +202,5 @@ def init_app(app: Flask) -> None:
         status_label=status_label, channel_word=channel_word, role_label=role_label,
         action_status_word=action_status_word, contact_channel_label=contact_channel_label,
         visit_log_label=visit_log_label, action_change_label=action_change_label,
-        user_field_label=user_field_label)
+        user_field_label=user_field_label, notification_label=notification_label,
+        outbox_reason=outbox_reason)

@@ -19,6 +19,8 @@ MENU = [
     ("admin.users", _l("Users"), {"admin"}, False),
     ("admin.reports", _l("Reports"), {"admin"}, False),
     ("api_tokens.index", _l("API tokens"), {"manager", "admin"}, False),
+    ("admin.outbox_page", _l("Outbox"), {"admin"}, False),
+    ("account.notifications", _l("E-mails"), {"shopper", "manager", "admin"}, False),
 ]
 
 

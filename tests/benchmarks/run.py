@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.benchmarks.common import ROOT, Row
 
-SECTIONS = ("data", "aggregation", "pdf", "bulk", "queue", "load", "phone", "review")
+SECTIONS = ("data", "aggregation", "pdf", "bulk", "queue", "load", "phone", "review", "outbox")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -49,6 +49,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--bulk-stores", type=int, default=200)
     p.add_argument("--queue-stores", type=int, default=200,
                    help="store reports of the queue part (serial, SQLite queue, Redis)")
+    p.add_argument("--outbox-managers", type=int, default=50,
+                   help="managers of the store each published visit is mailed to")
     p.add_argument("--workdir", type=Path, default=ROOT / "test-output" / "bench")
     p.add_argument("--reuse-data", action="store_true",
                    help="keep the database of an earlier run (no generation timing)")
@@ -63,6 +65,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.duration, args.burst, args.think = 3, 1.5, 0.05
         args.pdf_repeats, args.repeats, args.bulk_stores, args.queue_stores = 1, 2, 2, 2
         args.review_rounds = 3
+        args.outbox_managers = 3
         args.workdir = Path(tempfile.mkdtemp(prefix="bench-smoke-"))
     return args
 
@@ -101,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         aggregation,
         data,
         load,
+        outbox_bench,
         pdf,
         phone,
         queue_bench,
@@ -138,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
          + phone.phone_benchmarks(database, args.workdir, args.warm_opens))
     part("review", lambda: review_bench.review_benchmarks(database, args.workdir,
                                                           args.review_rounds))
+    part("outbox", lambda: outbox_bench.outbox_benchmarks(
+        args.outbox_managers, visits=2 if args.smoke else 20, pdf_visits=1 if args.smoke else 3,
+        latency_runs=2 if args.smoke else 10))
     part("load", lambda: load.load_benchmark(
         database, args.workdir, shoppers=args.shoppers, duration=args.duration,
         think=args.think, burst=args.burst, workers=args.workers, full=args.full,
