@@ -35,9 +35,9 @@ def facts_for(db: Database, message: dict) -> dict | None:
 
 def visit_facts(db: Database, visit_id: int, for_manager: bool) -> dict | None:
     """What a message says about a visit and its store; never the shopper for a manager."""
-    columns = ("v.id, v.status, v.score, v.passed, v.knocked_out, v.window_start, v.window_end,"
-               " v.published_at, s.id AS store_id, s.code AS store_code, s.name AS store_name,"
-               " s.address, s.url, s.channel")
+    columns = ("v.id, v.ref, v.status, v.score, v.passed, v.knocked_out, v.window_start,"
+               " v.window_end, v.published_at, s.id AS store_id, s.code AS store_code,"
+               " s.name AS store_name, s.address, s.url, s.channel")
     if not for_manager:
         columns += ", v.return_note, v.shopper_id"
     rows = list(db.query(
