@@ -199,7 +199,7 @@ def test_a_bad_import_lists_its_problems_in_the_admins_language_and_writes_nothi
     ("ru", {"c-band-1-max": "30"}, "c-bands",
      "диапазоны идут не по порядку: max 30 должен быть больше 60"),
     ("ru", {"c-type": "smell"}, "c-type", "неизвестный тип 'smell' (допустимые: yes_no, rating, "
-     "choice, duration, count, number, text, photo, interval)"),
+     "choice, duration, count, number, text, photo, interval, multi_choice, amount, nps)"),
 ])
 def test_a_bad_criterion_is_refused_at_its_field_in_the_admins_language(lang, change, field,
                                                                        expected, db, login,

@@ -383,12 +383,24 @@ def remove(kind: str, key: str) -> Change:
     return change
 
 
+# Fields the editor's forms do not show yet: an edit keeps them as they were.
+KEPT_ON_EDIT = ("show_if", "evidence", "photos", "currency")
+
+
+def _keep(old: dict, raw: dict) -> None:
+    """Carry over into `raw` the fields of `old` that the editor's form does not edit."""
+    for name in KEPT_ON_EDIT:
+        if name in old and name not in raw:
+            raw[name] = old[name]
+
+
 def put_criterion(section_key: str, old_key: str | None, raw: dict) -> Change:
     """A change replacing criterion `old_key` by `raw`, or adding it at the end of a section."""
 
     def change(data: dict) -> None:
         if old_key is not None:
             items, i = _find(data, "criterion", old_key)
+            _keep(items[i], raw)
             items[i] = raw
         else:
             items, i = _find(data, "section", section_key)
@@ -407,6 +419,7 @@ def put_section(old_key: str | None, raw: dict) -> Change:
         items, i = _find(data, "section", old_key)
         # raw itself goes in, so the caller can find it again to place problems.
         raw["criteria"] = items[i]["criteria"]
+        _keep(items[i], raw)
         items[i] = raw
 
     return change
