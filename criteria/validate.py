@@ -7,6 +7,7 @@ names are shown as typed.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections.abc import Callable
@@ -412,7 +413,7 @@ def _show_if(raw: dict, place: _Place, ck: Checker) -> Condition | None:
                                           "to answers, like {bought: yes}, got %(kind)s"),
                kind=_kind(value))
         return None
-    return value
+    return copy.deepcopy(value)  # the set keeps its own: the caller's dict may change later
 
 
 def _evidence(raw: dict, place: _Place, ck: Checker) -> Evidence | None:
@@ -427,7 +428,7 @@ def _evidence(raw: dict, place: _Place, ck: Checker) -> Evidence | None:
     photos = _positive_int(value, "photos", at, ck, low=0) or 0
     if not comment and not photos:
         ck.add(at, N_("evidence needs comment: true or photos: a number of at least 1"))
-    return Evidence(when=value.get("when"), comment=bool(comment), photos=photos)
+    return Evidence(when=copy.deepcopy(value.get("when")), comment=bool(comment), photos=photos)
 
 
 def _answer_type(raw: dict, place: _Place, ck: Checker) -> object:
