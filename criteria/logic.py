@@ -98,6 +98,12 @@ def usable_answers(cs: CriteriaSet, answers: Answers) -> dict[str, object]:
     return usable
 
 
+def has_logic(cs: CriteriaSet) -> bool:
+    """Whether any section or criterion of the set has a show_if (else nothing is ever hidden)."""
+    return any(s.show_if is not None or any(c.show_if is not None for c in s.criteria)
+               for s in cs.sections)
+
+
 def hidden_keys(cs: CriteriaSet, answers: Answers) -> frozenset[str]:
     """Keys of the criteria that `answers` hide, every criterion of a hidden section included.
 

@@ -32,6 +32,7 @@ from audit.visits.online import (
     visit_inquiries,
 )
 from audit.visits.photos import visit_photos
+from audit.visits.scores import hidden_criteria
 from audit.vocabulary import OPEN, VisitStatus
 from audit.web.formatting import current_locale, duration, number, status_label
 from audit.web.labels import contact_channel_choices, shown_step_labels, step_label
@@ -40,24 +41,39 @@ from criteria.model import Criterion, text
 
 @dataclass
 class SectionView:
-    """A section as the shopper sees it: only the criteria of the visit's channel."""
+    """A section as the shopper sees it: only the criteria of the visit's channel.
+
+    `criteria` are all of them (a phone's draft may answer any); `shown` leaves out those the
+    stored answers hide (show_if), which the page neither draws nor clears.
+    """
 
     number: int
     key: str
     title: str
     criteria: list[Criterion]
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def shown(self) -> list[Criterion]:
+        """The criteria the page asks, in order."""
+        return [c for c in self.criteria if c.key not in self.hidden]
 
 
 def checklist_sections(db: Database, visit: dict) -> list[SectionView]:
-    """The visit's sections in order, numbered from 1, empty ones left out."""
+    """The visit's sections in order, numbered from 1, empty ones left out.
+
+    A section hidden by the answers keeps its number (the phone's saved links stay right);
+    it is drawn with nothing to ask.
+    """
     cs = version_set(db, visit["version_id"])
+    hidden = hidden_criteria(db, visit["id"], cs, visit["channel"])
     lang = current_locale()
     views = []
     for section in cs.sections:
         criteria = [c for c in section.criteria if c.channel in ("any", visit["channel"])]
         if criteria:
             views.append(SectionView(len(views) + 1, section.key, text(section.title, lang),
-                                     criteria))
+                                     criteria, hidden))
     return views
 
 
@@ -161,7 +177,7 @@ def visit_context(db: Database, visit: dict) -> dict:
     """The visit page: sections with progress, the start form's options."""
     sections = checklist_sections(db, visit)
     answers, photos = _answers(db, visit["id"]), visit_photos(db, visit["id"])
-    progress = [(s, _answered(s.criteria, answers, photos), len(s.criteria)) for s in sections]
+    progress = [(s, _answered(s.shown, answers, photos), len(s.shown)) for s in sections]
     where = {c.key: s.number for s in sections for c in s.criteria}
     return {"visit": visit, "sections": sections, "progress": progress,
             "steps": visit_steps(db, visit, where),
@@ -176,7 +192,7 @@ def section_context(db: Database, visit: dict, sections: list[SectionView], numb
     section = sections[number - 1]
     zone = current_app.config["TIMEZONE"]
     values = dict(posted.items()) if posted is not None else stored_fields(
-        section.criteria, _answers(db, visit["id"]), zone)
+        section.shown, _answers(db, visit["id"]), zone)
     return {"visit": visit, "section": section, "number": number, "total": len(sections),
             "values": values, "errors": {}, "photos": visit_photos(db, visit["id"]),
             "interval_view": lambda c, vals: interval_view(c, vals, zone),
@@ -241,7 +257,7 @@ def summary_context(db: Database, visit: dict) -> dict:
     sections = checklist_sections(db, visit)
     where = {c.key: s.number for s in sections for c in s.criteria}
     missing = [(where.get(c.key, 1), c) for c in missing_criteria(db, visit)]
-    required = [(s.number, c) for s in sections for c in s.criteria if c.required]
+    required = [(s.number, c) for s in sections for c in s.shown if c.required]
     return {"visit": visit, "sections": sections, "missing": missing, "required": required,
             "waiting_steps": waiting_steps(db, visit, where),
             "score": score_preview(db, visit["id"]), "t": texts_in(current_locale()),
@@ -254,7 +270,7 @@ def read_only_view(db: Database, visit: dict) -> dict:
     sections = checklist_sections(db, visit)
     answers, lang = _answers(db, visit["id"]), current_locale()
     rows = [(s, [(c, shown_answer(c, answers.get(c.key), lang),
-                  (answers.get(c.key) or {}).get("comment")) for c in s.criteria])
+                  (answers.get(c.key) or {}).get("comment")) for c in s.shown])
             for s in sections]
     return {"visit": visit, "rows": rows, "photos": visit_photos(db, visit["id"]),
             "t": texts_in(lang)}
