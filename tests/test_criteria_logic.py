@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
@@ -378,3 +379,16 @@ def test_the_cli_scores_lists_numbers_and_hidden_criteria_by_the_same_rules(runn
                                          "sections": {"visit": 60.0, "checkout": 100.0},
                                          "knocked_out": []}
     assert json.loads(result.stdout) == score_visit(shop, answers).to_summary()
+
+
+def test_the_readmes_worked_logic_example_scores_as_it_says():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    yaml_text = readme.split("```yaml\nkey: logic-example\n", 1)[1].split("```", 1)[0]
+    cs = load_set("key: logic-example\n" + yaml_text)
+    answers = {"bought": True, "pay_ways": ["card", "cash"], "receipt_amount": 42.5,
+               "helped": False, "promised": True, "recommend": 9, "receipt_given": True}
+    summary = score_visit(cs, answers).to_summary()
+    assert json.dumps(summary) in readme
+    assert score_visit(cs, {**answers, "bought": False}).to_summary() == {
+        "score": 50.0, "passed": False, "sections": {"visit": 50.0, "checkout": None},
+        "knocked_out": []}
