@@ -158,7 +158,7 @@ BAD_IMPORTS = [
     pytest.param("pl", TINY.replace("type: yes_no", "type: smell"),
                  "sections[main].criteria[greeted].type (wiersz 9): nieznany typ 'smell' "
                  "(dozwolone: yes_no, rating, choice, duration, count, number, text, photo, "
-                 "interval)", id="pl-unknown-type"),
+                 "interval, multi_choice, amount, nps)", id="pl-unknown-type"),
     pytest.param("pl", TINY.replace("key: wait", "key: greeted"),
                  "sections[main].criteria[greeted] (wiersz 11): klucz kryterium „greeted” się "
                  "powtarza (pierwszy raz w sections[main].criteria[greeted])",
