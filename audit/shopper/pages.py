@@ -36,6 +36,7 @@ from audit.visits.scores import hidden_criteria
 from audit.vocabulary import OPEN, VisitStatus
 from audit.web.formatting import current_locale, duration, number, status_label
 from audit.web.labels import contact_channel_choices, shown_step_labels, step_label
+from criteria.logic import has_logic, set_logic_data
 from criteria.model import Criterion, text
 
 
@@ -186,6 +187,20 @@ def visit_context(db: Database, visit: dict) -> dict:
             "channels": ONLINE_CHANNELS, "t": texts_in(current_locale())}
 
 
+def logic_data(db: Database, visit: dict) -> dict | None:
+    """The set's show_if rules and answer types for the phone's script (None without logic).
+
+    The script decides what to show by criteria/logic.py's rules (see condition_data), from the
+    answers on the page and those the phone keeps for the other pages.
+    """
+    cs = version_set(db, visit["version_id"])
+    if not has_logic(cs):
+        return None
+    return {"rules": set_logic_data(cs),
+            "types": {c.key: c.type for c in cs.criteria()
+                      if c.channel in ("any", visit["channel"])}}
+
+
 def section_context(db: Database, visit: dict, sections: list[SectionView], number: int,
                     posted) -> dict:
     """One section's page: its criteria with the values to show (posted, else stored)."""
@@ -195,6 +210,7 @@ def section_context(db: Database, visit: dict, sections: list[SectionView], numb
         section.shown, _answers(db, visit["id"]), zone)
     return {"visit": visit, "section": section, "number": number, "total": len(sections),
             "values": values, "errors": {}, "photos": visit_photos(db, visit["id"]),
+            "logic": logic_data(db, visit),
             "interval_view": lambda c, vals: interval_view(c, vals, zone),
             "t": texts_in(current_locale()),
             "offline_urls": offline_urls(visit["id"], sections)}
@@ -257,8 +273,11 @@ def summary_context(db: Database, visit: dict) -> dict:
     sections = checklist_sections(db, visit)
     where = {c.key: s.number for s in sections for c in s.criteria}
     missing = [(where.get(c.key, 1), c) for c in missing_criteria(db, visit)]
-    required = [(s.number, c) for s in sections for c in s.shown if c.required]
+    # Hidden ones too, marked: the phone's script shows them when its answers open them.
+    required = [(s.number, c) for s in sections for c in s.criteria if c.required]
     return {"visit": visit, "sections": sections, "missing": missing, "required": required,
+            "logic": logic_data(db, visit),
+            "hidden": {c.key for s in sections for c in s.criteria if c.key in s.hidden},
             "waiting_steps": waiting_steps(db, visit, where),
             "score": score_preview(db, visit["id"]), "t": texts_in(current_locale()),
             "photo_count": db["photos"].count_where("visit_id = ?", [visit["id"]]),
