@@ -392,3 +392,15 @@ def test_the_readmes_worked_logic_example_scores_as_it_says():
     assert score_visit(cs, {**answers, "bought": False}).to_summary() == {
         "score": 50.0, "passed": False, "sections": {"visit": 50.0, "checkout": None},
         "knocked_out": []}
+
+
+@pytest.mark.parametrize(("key", "value", "lang", "shown"), [
+    ("pay_ways", ["card", "blik"], "en", "Card, BLIK"),
+    ("pay_ways", [], "en", "None of these"),
+    ("receipt_amount", 1234.5, "pl", "1\u00a0234,50 PLN"),
+    ("receipt_amount", 7, "en", "7.00 PLN"),
+    ("recommend", 9, "en", "9 / 10"),
+])
+def test_new_answer_types_read_as_words(shop, key, value, lang, shown):
+    from reports.text import answer_text
+    assert answer_text(shop.criterion(key), value, False, lang, lambda s: s) == shown

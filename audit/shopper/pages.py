@@ -38,6 +38,7 @@ from audit.web.formatting import current_locale, duration, number, status_label
 from audit.web.labels import contact_channel_choices, shown_step_labels, step_label
 from criteria.logic import has_logic, set_logic_data
 from criteria.model import Criterion, text
+from reports.text import answer_text
 
 
 @dataclass
@@ -322,6 +323,8 @@ def shown_answer(c: Criterion, row: dict | None, lang: str) -> str:
         if item.seconds is None:
             return _("No answer")
         return duration(item.seconds)
+    if c.type in ("multi_choice", "amount", "nps"):
+        return answer_text(c, value, False, lang, _)
     return str(value)
 
 
