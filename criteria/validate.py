@@ -618,12 +618,13 @@ def _check_range(test: dict, c: Criterion, at: _Place, ck: Checker) -> None:
 
 def _check_test_value(value: object, c: Criterion, at: _Place, ck: Checker) -> None:
     """Check that `value` is an answer `c` can have (for a multi_choice: one option key)."""
+    # Membership in lists, not sets or dicts: the file may give a list or a map here.
     if c.type == "yes_no":
-        if not isinstance(value, bool) and value not in YES_NO_WORDS:
+        if not isinstance(value, bool) and value not in list(YES_NO_WORDS):
             ck.add(at, N_("'%(key)s' is a yes/no question: test it with yes or no, got "
                           "%(value)s"), key=c.key, value=_shown(value))
     elif c.type in OPTION_TYPES:
-        if value not in {o.key for o in c.options}:
+        if value not in [o.key for o in c.options]:
             ck.add(at, N_("'%(key)s' has no option %(value)s (options: %(allowed)s)"), key=c.key,
                    value=_shown(value), allowed=_listed(tuple(o.key for o in c.options)))
     elif validate_value(c, value) is not None or value == "n/a":

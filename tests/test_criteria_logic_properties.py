@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from test_criteria_properties import CHECK, NOW, criteria_sets, values
 
-from criteria.io import CriteriaError, dump_set, load_set
+from criteria.io import CriteriaError, dump_set, load_set, set_from_dict
 from criteria.model import CriteriaSet, Criterion, Section
 from criteria.scoring import NA, score_visit
 from criteria.validate import CONDITION_TYPES, NUMERIC_TYPES
@@ -141,3 +141,29 @@ def test_the_generator_makes_sets_whose_criteria_are_sometimes_hidden(seed_answe
     ])
     result = score_visit(cs, {"q": seed_answer, "r": True})
     assert ("r" in result.hidden) is (not seed_answer)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=False)
+    | st.sampled_from(["yes", "no", "card", "cash", "bought", "helped", "all", "any", "in", "not",
+                       "min", "max"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["bought", "helped", "queue", "pay_ways", "all", "any", "in", "not", "min",
+                         "max", "nope"]), inner, max_size=3),
+    max_leaves=8)
+
+
+@CHECK
+@given(json_values, json_values)
+def test_any_show_if_or_evidence_is_accepted_or_refused_with_problems_never_a_crash(show_if,
+                                                                                    when):
+    from test_criteria_logic import crit, raw_shop
+    raw = raw_shop()
+    crit(raw, "recommend")["show_if"] = show_if
+    crit(raw, "receipt_given")["evidence"] = {"when": when, "comment": True}
+    try:
+        cs = set_from_dict(raw)
+    except CriteriaError as err:
+        assert err.problems
+        return
+    score_visit(cs, {"bought": True, "queue": 3, "pay_ways": ["card"], "recommend": 5})
