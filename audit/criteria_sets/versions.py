@@ -90,7 +90,12 @@ def freeze(db: Database, version_id: int) -> None:
 
 
 def load_builtin_sets(db: Database) -> list[str]:
-    """Add the sets shipped in criteria/builtin/ that the database does not have yet."""
+    """Add the sets shipped in criteria/builtin/ that the database does not have yet.
+
+    A built-in set an admin never edited (it has only version 1) that differs from the one
+    shipped gets the shipped one as version 2, published: new visits use it, and the visits of
+    version 1 keep their version and their scores.
+    """
     added = []
     sets = [load_set(path.read_text(encoding="utf-8"))
             for path in sorted(BUILTIN_DIR.glob("*.yaml"))]
@@ -101,7 +106,21 @@ def load_builtin_sets(db: Database) -> list[str]:
             if db["criteria_sets"].count_where("key = ?", [cs.key]) == 0:
                 add_set(db, cs, builtin=True)
                 added.append(cs.key)
+            elif _shipped_is_newer(db, cs):
+                set_id = db.execute("SELECT id FROM criteria_sets WHERE key = ?",
+                                    [cs.key]).fetchone()[0]
+                add_version(db, set_id, cs, publish=True)
+                added.append(cs.key)
     return added
+
+
+def _shipped_is_newer(db: Database, cs: CriteriaSet) -> bool:
+    """Whether a built-in set still has only the version it first shipped with, and the set
+    shipped now differs from it."""
+    rows = db.execute(
+        """SELECT v.definition FROM criteria_versions v JOIN criteria_sets s ON s.id = v.set_id
+           WHERE s.key = ? AND s.builtin = 1""", [cs.key]).fetchall()
+    return len(rows) == 1 and json.loads(rows[0][0]) != set_to_dict(cs)
 
 
 # ---------------------------------------------------------------- the admin's work on sets
