@@ -408,3 +408,22 @@ def test_the_readmes_worked_logic_example_scores_as_it_says():
 def test_new_answer_types_read_as_words(shop, key, value, lang, shown):
     from reports.text import answer_text
     assert answer_text(shop.criterion(key), value, False, lang, lambda s: s) == shown
+
+
+def test_describe_reads_in_polish_and_russian_through_the_apps_catalogues(app):
+    from flask_babel import force_locale, gettext
+
+    from audit.criteria_sets.versions import current_version_id, version_set
+    with app.app_context():
+        from audit.storage.db import open_db
+        db = open_db(app.config["DATABASE"])
+        cs = version_set(db, current_version_id(db, "physical-store"))
+        db.close()
+    condition = cs.criterion("overcharged").show_if
+    with app.test_request_context():
+        with force_locale("pl"):
+            assert describe(condition, cs, "pl", gettext) == (
+                "widoczne, gdy na „Czy doszło do zakupu?” odpowiedziano Tak")
+        with force_locale("ru"):
+            assert describe(condition, cs, "ru", gettext) == (
+                "показывается, если на «Вы что-нибудь купили?» ответили Да")
