@@ -18,6 +18,7 @@ from audit.visits.history import (
     delete_all_visits,
     insert_batch,
 )
+from criteria.logic import hidden_keys
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, score_visit
 
@@ -226,12 +227,17 @@ def _visit(db, store, shopper_id, version_id, cs, day, quality, rng, status, adm
                 continue
             value = answer_value(c, quality, start, rng)
             rows.append({
+                "value_raw": value,
                 "criterion_key": c.key, "section_key": section.key,
                 "value": None if value == NA else json.dumps(value, ensure_ascii=False),
                 "na": int(value == NA),
                 "comment": rng.choice(COMMENTS) if rng.random() < 0.12 else None,
                 "updated_at": stamp(end),
             })
+    # The phone never asks what an earlier answer hid (answers are drawn independently, so
+    # hiding after drawing them all gives the same questions as asking in order).
+    hidden = hidden_keys(cs, {r["criterion_key"]: r.pop("value_raw") for r in rows})
+    rows = [r for r in rows if r["criterion_key"] not in hidden]
     add_finished_visit(db, visit, rows, scored_at=end)
 
 
@@ -287,6 +293,13 @@ def answer_value(c: Criterion, quality: float, start: datetime, rng: random.Rand
         return {"from": start.isoformat(), "to": (start + timedelta(seconds=seconds)).isoformat()}
     if c.type == "text":
         return rng.choice(COMMENTS)
+    if c.type == "multi_choice":
+        paying = [o.key for o in c.options if o.points > 0]
+        return paying if good else [o.key for o in c.options if rng.random() < 0.5]
+    if c.type == "amount":
+        return rng.randint(500, 50_000) / 100
+    if c.type == "nps":
+        return rng.randint(8, 10) if good else rng.randint(0, 8)
     return None
 
 
@@ -421,7 +434,8 @@ def _scaled_answers(cs: CriteriaSet, channel: str, quality: float, start: dateti
                 continue
             comment = rng.choice(COMMENTS) if rng.random() < 0.12 else None
             given[c.key] = (answer_value(c, quality, start, rng), section.key, comment)
-    return given
+    hidden = hidden_keys(cs, {key: value for key, (value, _s, _c) in given.items()})
+    return {key: answer for key, answer in given.items() if key not in hidden}
 
 
 def logins() -> str:

@@ -5,6 +5,7 @@ Other modules import the validation's public names from here too, as they did be
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .model import Band, CriteriaSet, Criterion, Section
+from .model import Band, CriteriaSet, Criterion, Evidence, Section
 from .problems import FILE, N_, CriteriaError, Nn_, Problem, Template
 from .validate import CRITERION_FIELDS, KEY_PATTERN, Checker, build_set, set_from_dict
 
@@ -212,6 +213,24 @@ def _criterion_to_dict(c: Criterion) -> dict:
         out["steps"] = {lang: list(labels) for lang, labels in c.steps.items()}
     if c.review_comments:
         out["review_comments"] = {lang: list(texts) for lang, texts in c.review_comments.items()}
+    if c.currency is not None:
+        out["currency"] = c.currency
+    if c.photos:
+        out["photos"] = True
+    if c.evidence is not None:
+        out["evidence"] = _evidence_to_dict(c.evidence)
+    if c.show_if is not None:
+        out["show_if"] = copy.deepcopy(c.show_if)
+    return out
+
+
+def _evidence_to_dict(ev: Evidence) -> dict:
+    """Evidence as a plain dict, without the parts it does not ask for."""
+    out: dict[str, Any] = {} if ev.when is None else {"when": copy.deepcopy(ev.when)}
+    if ev.comment:
+        out["comment"] = True
+    if ev.photos:
+        out["photos"] = ev.photos
     return out
 
 
@@ -220,6 +239,8 @@ def _section_to_dict(s: Section) -> dict:
     out: dict[str, Any] = {"key": s.key, "title": dict(s.title)}
     if s.weight != 1:
         out["weight"] = _tidy(s.weight)
+    if s.show_if is not None:
+        out["show_if"] = copy.deepcopy(s.show_if)
     out["criteria"] = [_criterion_to_dict(c) for c in s.criteria]
     return out
 

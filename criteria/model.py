@@ -10,9 +10,17 @@ Texts = dict[str, str]
 
 ANSWER_TYPES = (
     "yes_no", "rating", "choice", "duration", "count", "number", "text", "photo", "interval",
+    "multi_choice", "amount", "nps",
 )
-UNSCORED_TYPES = ("text", "photo")
+# nps is recorded for the reports' Net Promoter Score, never for the visit score.
+UNSCORED_TYPES = ("text", "photo", "nps")
 BANDED_TYPES = ("duration", "count", "number", "interval")
+# An amount is recorded as it is and scored only when the set gives it bands.
+OPTIONALLY_BANDED_TYPES = ("amount",)
+OPTION_TYPES = ("choice", "multi_choice")
+# A condition (show_if, evidence.when) as written in the file: {key: test, ...}, {all: [..]},
+# {any: [..]}; criteria/logic.py checks and evaluates it.
+Condition = dict
 CHANNELS = ("physical", "online", "any")
 KNOCKOUT_SCOPES = ("section", "visit")
 UNITS = ("seconds", "minutes", "hours", "days")
@@ -56,6 +64,19 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What an answer requires before its section can be left: a comment and/or photos.
+
+    `when` is a value test on the criterion's own answer (as in a show_if, without the key);
+    None means every answer needs the evidence.
+    """
+
+    when: object = None
+    comment: bool = False
+    photos: int = 0
+
+
+@dataclass(frozen=True)
 class Criterion:
     """One question of a set; `key` is stable across versions so scores stay comparable."""
 
@@ -77,6 +98,10 @@ class Criterion:
     unit: str | None = None
     # Ready-made reasons a reviewer picks from when correcting this criterion: {lang: [text]}.
     review_comments: dict[str, list[str]] = field(default_factory=dict)
+    show_if: Condition | None = None
+    photos: bool = False
+    evidence: Evidence | None = None
+    currency: str | None = None
 
     def __post_init__(self) -> None:
         """Resolve `required` to its default for the type."""
@@ -86,8 +111,15 @@ class Criterion:
 
     @property
     def scored(self) -> bool:
-        """Whether answers earn points (text and photo are evidence only)."""
+        """Whether answers earn points (text, photo and nps never; amount only with bands)."""
+        if self.type in OPTIONALLY_BANDED_TYPES:
+            return bool(self.bands)
         return self.type not in UNSCORED_TYPES
+
+    @property
+    def takes_photos(self) -> bool:
+        """Whether the shopper may attach photos: photo questions, `photos: true`, or evidence."""
+        return self.type == "photo" or self.photos or bool(self.evidence and self.evidence.photos)
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,7 @@ class Section:
     title: Texts
     weight: float = 1
     criteria: list[Criterion] = field(default_factory=list)
+    show_if: Condition | None = None
 
 
 @dataclass(frozen=True)

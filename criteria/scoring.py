@@ -8,16 +8,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from .model import Band, CriteriaSet, Criterion, Section, is_int, is_number
+from .logic import hidden_keys
+from .model import Band, CriteriaSet, Criterion, Section
+from .values import (  # noqa: F401 (re-exported: other modules read the value rules from here)
+    CONTACT_CHANNELS,
+    MAX_TEXT,
+    NA,
+    _interval,
+    _seconds,
+    contact_channel,
+    interval_seconds,
+    validate_value,
+)
 
-NA = "n/a"
-MAX_TEXT = 5000
-# How an inquiry reached the shop; stored with an interval answer so reports can compare them.
-CONTACT_CHANNELS = ("email", "chat", "phone", "form", "social")
-INTERVAL_KEYS = frozenset({"from", "to", "channel", "note"})
-# Interval criteria named after a channel (email_response_time) are inquiries of that channel.
-_CHANNEL_PREFIXES = {"email": "email", "chat": "chat", "phone": "phone", "form": "form",
-                     "contact_form": "form", "social": "social"}
 # A score computed as 79.99999999999999 for a visit that is exactly 80 by hand must still pass.
 PASS_TOLERANCE = 1e-9
 
@@ -34,6 +37,8 @@ class CriterionScore:
     na: bool
     applicable: bool
     knockout_failed: bool
+    # Hidden by show_if: left out on both sides, never missing, never a knock-out.
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class VisitScore:
     knocked_out: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    hidden: frozenset[str] = frozenset()
 
     def to_summary(self) -> dict:
         """The CLI/JSON summary, scores rounded half-up to one decimal."""
@@ -75,115 +81,6 @@ def round_score(score: float | None) -> float | None:
         return None
     return float(Decimal(repr(score)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
-
-# ---------------------------------------------------------------- values
-
-
-
-
-def _time(value: object, name: str) -> datetime:
-    """Parse an ISO-8601 time (or take a datetime); it must carry a UTC offset."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"'{name}' is not an ISO-8601 time: {value!r}") from None
-    if not isinstance(value, datetime):
-        raise ValueError(f"'{name}' must be an ISO-8601 time, got {value!r}")
-    if value.utcoffset() is None:
-        raise ValueError(f"'{name}' needs a UTC offset, e.g. 2026-10-25T09:00:00+02:00")
-    return value
-
-
-def _seconds(start: datetime, end: datetime) -> float:
-    """Real seconds between two aware times; via UTC, because same-zone subtraction ignores DST."""
-    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
-
-
-def _interval(value: object) -> tuple[datetime, datetime | None]:
-    """Parse an interval answer {"from": time, "to": time or None}; raises ValueError.
-
-    Optional keys: "channel" (one of CONTACT_CHANNELS: how the inquiry was sent) and "note"
-    (the text of the question); neither changes the score.
-    """
-    if not isinstance(value, dict) or "from" not in value or set(value) - INTERVAL_KEYS:
-        raise ValueError('an interval answer must be {"from": time, "to": time or null}, '
-                         'optionally with "channel" and "note"')
-    if value.get("channel") is not None and value["channel"] not in CONTACT_CHANNELS:
-        raise ValueError(f"'channel' must be one of: {', '.join(CONTACT_CHANNELS)}")
-    note = value.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > MAX_TEXT):
-        raise ValueError(f"'note' must be text of at most {MAX_TEXT} characters")
-    start = _time(value["from"], "from")
-    end = None if value.get("to") is None else _time(value["to"], "to")
-    if end is not None and _seconds(start, end) < 0:
-        raise ValueError("'to' is before 'from'")
-    return start, end
-
-
-def contact_channel(c: Criterion, value: object = None) -> str | None:
-    """The channel of an inquiry: the answer's "channel", else the one the criterion's key names.
-
-    None for an interval that is not an inquiry (e.g. order -> delivery).
-    """
-    if isinstance(value, dict) and value.get("channel") in CONTACT_CHANNELS:
-        return value["channel"]
-    if c.type != "interval":
-        return None
-    for prefix, channel in _CHANNEL_PREFIXES.items():
-        if c.key == prefix or c.key.startswith(prefix + "_"):
-            return channel
-    return None
-
-
-def interval_seconds(value: object) -> float | None:
-    """Seconds between an interval answer's `from` and `to`; None while `to` is missing."""
-    if value is None or value == NA:
-        return None
-    start, end = _interval(value)
-    return None if end is None else _seconds(start, end)
-
-
-def _check_interval(c: Criterion, value: object) -> str | None:
-    """Message for a bad interval answer."""
-    try:
-        _interval(value)
-    except ValueError as err:
-        return str(err)
-    return None
-
-
-_CHECKS: dict[str, Callable[[Criterion, object], str | None]] = {
-    "yes_no": lambda c, v: None if isinstance(v, bool) else "must be true or false",
-    "rating": lambda c, v: None if is_int(v) and 1 <= v <= (c.scale or 0)
-    else f"must be a whole number from 1 to {c.scale}",
-    "choice": lambda c, v: None if isinstance(v, str) and v in {o.key for o in c.options}
-    else f"must be one of: {', '.join(o.key for o in c.options)}",
-    "duration": lambda c, v: None if is_number(v) and v >= 0
-    else "must be a number of seconds, 0 or more",
-    "count": lambda c, v: None if is_int(v) and v >= 0 else "must be a whole number, 0 or more",
-    "number": lambda c, v: None if is_number(v) else "must be a number",
-    "text": lambda c, v: None if isinstance(v, str) and len(v) <= MAX_TEXT
-    else f"must be text of at most {MAX_TEXT} characters",
-    "photo": lambda c, v: None,  # the photos themselves are stored and checked elsewhere
-    "interval": _check_interval,
-}
-
-
-def validate_value(c: Criterion, value: object) -> str | None:
-    """Return an English message if `value` is not a valid answer to `c`, else None.
-
-    None (unanswered) is always valid. "n/a" is valid on scored criteria that allow N/A; on
-    text and photo, which are never scored, it is just a value.
-    """
-    if value is None:
-        return None
-    if c.scored and value == NA:
-        return None if c.na_allowed else "N/A is not allowed for this criterion"
-    check = _CHECKS.get(c.type)
-    if check is None:
-        return f"unknown answer type {c.type!r}"
-    return check(c, value)
 
 
 # ---------------------------------------------------------------- points
@@ -224,6 +121,11 @@ def _choice_points(c: Criterion, value: object) -> float:
     return next(o.points for o in c.options if o.key == value)
 
 
+def _multi_choice_points(c: Criterion, value: object) -> float:
+    """The chosen options' points added up, at most 1; none chosen is worth 0."""
+    return min(1.0, math.fsum(o.points for o in c.options if o.key in value))
+
+
 _POINTS: dict[str, Callable[[Criterion, object], float]] = {
     "yes_no": _yes_no_points,
     "rating": lambda c, v: (v - 1) / (c.scale - 1),
@@ -231,6 +133,8 @@ _POINTS: dict[str, Callable[[Criterion, object], float]] = {
     "duration": lambda c, v: band_points(c.bands, v),
     "count": lambda c, v: band_points(c.bands, v),
     "number": lambda c, v: band_points(c.bands, v),
+    "multi_choice": _multi_choice_points,
+    "amount": lambda c, v: band_points(c.bands, v),
 }
 
 
@@ -238,7 +142,9 @@ def criterion_points(c: Criterion, value: object, *, now: datetime | None = None
     """Points in [0, 1] for a raw answer, or None when it earns none (unanswered, N/A, unscored).
 
     yes_no: yes 1, no 0 (`invert` flips). rating: (value - 1) / (scale - 1). choice: the
-    option's points. duration/count/number: the first band whose max >= value, else the last.
+    option's points. multi_choice: the chosen options' points added up, at most 1 (none chosen:
+    0). duration/count/number, and amount when it has bands: the first band whose max >= value,
+    else the last.
     interval: the band of the seconds between `from` and `to`; with no `to`, once `now` (default:
     the current time) is `deadline` seconds past `from` it scores as the last band ("no answer"),
     before that it is unanswered. An answer later than the deadline also scores as the last band.
@@ -271,9 +177,9 @@ class _Tally:
 
 
 def _score_criterion(c: Criterion, section: str, value: object, channel: str | None,
-                     now: datetime | None, tally: _Tally) -> CriterionScore:
+                     now: datetime | None, tally: _Tally, hidden: bool) -> CriterionScore:
     """Score one criterion, noting in `tally` whether it is missing or its value invalid."""
-    applicable = c.scored and _applies(c, channel)
+    applicable = c.scored and _applies(c, channel) and not hidden
     na = applicable and c.na_allowed and value == NA
     points = None
     if applicable and not na:
@@ -288,6 +194,7 @@ def _score_criterion(c: Criterion, section: str, value: object, channel: str | N
         key=c.key, section=section, points=points,
         earned=points * c.weight if counted else 0.0, possible=float(c.weight) if counted else 0.0,
         na=na, applicable=applicable, knockout_failed=c.knockout and points == 0,
+        hidden=hidden,
     )
 
 
@@ -325,12 +232,20 @@ def score_visit(cs: CriteriaSet, answers: dict[str, object], *, channel: str | N
     its section (knockout_scope "section") or the visit ("visit") to 0. A visit passes when its
     score is at least pass_mark and no knock-out failed. Answers for keys not in the set are
     ignored (they may belong to another version of the set).
+
+    Show-if logic (criteria/logic.py) runs first, over the answers of this channel's criteria:
+    a hidden criterion (every one of a hidden section) counts on neither side, is never
+    missing and never knocks out, whatever answer is stored for it. So hiding a whole section
+    scores the same as removing it.
     """
     tally = _Tally()
     criteria: dict[str, CriterionScore] = {}
     sections: dict[str, SectionScore] = {}
+    hidden = hidden_keys(cs, {c.key: answers[c.key] for c in cs.criteria()
+                              if c.key in answers and _applies(c, channel)})
     for section in cs.sections:
-        scores = [_score_criterion(c, section.key, answers.get(c.key), channel, now, tally)
+        scores = [_score_criterion(c, section.key, answers.get(c.key), channel, now, tally,
+                                   c.key in hidden)
                   for c in section.criteria]
         criteria.update((s.key, s) for s in scores)
         sections[section.key] = _score_section(section, scores, cs.knockout_scope)
@@ -339,4 +254,5 @@ def score_visit(cs: CriteriaSet, answers: dict[str, object], *, channel: str | N
     if knocked_out and cs.knockout_scope == "visit":
         score = 0.0
     passed = score is not None and score >= cs.pass_mark - PASS_TOLERANCE and not knocked_out
-    return VisitScore(score, passed, sections, criteria, knocked_out, tally.missing, tally.invalid)
+    return VisitScore(score, passed, sections, criteria, knocked_out, tally.missing, tally.invalid,
+                      hidden)

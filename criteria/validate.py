@@ -7,6 +7,7 @@ names are shown as typed.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections.abc import Callable
@@ -14,15 +15,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from .logic import GROUPS, YES_NO_WORDS, can_be_shown
 from .model import (
     ANSWER_TYPES,
     BANDED_TYPES,
     CHANNELS,
     KNOCKOUT_SCOPES,
+    OPTION_TYPES,
+    OPTIONALLY_BANDED_TYPES,
     UNITS,
     Band,
+    Condition,
     CriteriaSet,
     Criterion,
+    Evidence,
     Option,
     Section,
     Texts,
@@ -30,24 +36,33 @@ from .model import (
     is_number,
 )
 from .problems import N_, TOP_LEVEL, CriteriaError, Param, Problem, Template, Word
+from .values import validate_value
 
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 SET_FIELDS = ("key", "name", "channel", "knockout_scope", "pass_mark", "alert_below",
               "description", "sections")
-SECTION_FIELDS = ("key", "title", "weight", "criteria")
+SECTION_FIELDS = ("key", "title", "weight", "criteria", "show_if")
 CRITERION_FIELDS = (
     "key", "type", "text", "guidance", "weight", "required", "na_allowed", "knockout", "channel",
     "invert", "scale", "options", "bands", "steps", "deadline", "unit", "review_comments",
+    "show_if", "photos", "evidence", "currency",
 )
+EVIDENCE_FIELDS = ("when", "comment", "photos")
+CURRENCY_PATTERN = re.compile(r"[A-Z]{3}")
+# Answer types a condition can test; min/max only on the numeric ones.
+CONDITION_TYPES = ("yes_no", "choice", "multi_choice", "rating", "duration", "count", "number",
+                   "amount", "nps")
+NUMERIC_TYPES = ("rating", "duration", "count", "number", "amount", "nps")
 OPTION_FIELDS = ("key", "label", "points")
 BAND_FIELDS = ("max", "points")
 # Fields that only make sense for some answer types; elsewhere they are almost surely a mistake.
 TYPE_FIELDS = {
     "invert": ("yes_no",),
     "scale": ("rating",),
-    "options": ("choice",),
-    "bands": BANDED_TYPES,
+    "options": OPTION_TYPES,
+    "bands": BANDED_TYPES + OPTIONALLY_BANDED_TYPES,
+    "currency": OPTIONALLY_BANDED_TYPES,
     "steps": ("interval",),
     "deadline": ("interval",),
     "unit": ("duration", "interval"),
@@ -360,10 +375,12 @@ def _type_fields(raw: dict, kind: str, place: _Place, ck: Checker) -> dict[str, 
         if "scale" not in raw:
             ck.add(place, N_("rating needs a scale (a whole number of at least 2)"))
         fields["scale"] = _positive_int(raw, "scale", place, ck, low=2)
-    if kind == "choice":
+    if kind in OPTION_TYPES:
         fields["options"] = _options(raw, place, ck)
-    if kind in BANDED_TYPES:
+    if kind in BANDED_TYPES or (kind in OPTIONALLY_BANDED_TYPES and "bands" in raw):
         fields["bands"] = _bands(raw, place, ck)
+    if kind == "amount":
+        fields["currency"] = _currency(raw, place, ck)
     if kind == "interval":
         fields["steps"] = _steps(raw, place, ck)
         fields["deadline"] = _positive_int(raw, "deadline", place, ck, low=1)
@@ -372,6 +389,47 @@ def _type_fields(raw: dict, kind: str, place: _Place, ck: Checker) -> dict[str, 
     if kind == "yes_no":
         fields["invert"] = _flag(raw, "invert", place, ck, default=False)
     return fields
+
+
+def _currency(raw: dict, place: _Place, ck: Checker) -> str | None:
+    """Check an amount's currency: a three-letter code such as PLN."""
+    value = raw.get("currency")
+    if value is None:
+        ck.add(place, N_("an amount needs a currency: a three-letter code such as PLN"))
+    elif not (isinstance(value, str) and CURRENCY_PATTERN.fullmatch(value)):
+        ck.add(place.field("currency"),
+               N_("currency must be a three-letter code in capitals such as PLN, got %(value)s"),
+               value=_shown(value))
+        return None
+    return value
+
+
+def _show_if(raw: dict, place: _Place, ck: Checker) -> Condition | None:
+    """Take a show_if as written; its keys and values are checked once the set is built."""
+    value = raw.get("show_if")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value:
+        ck.add(place.field("show_if"), N_("a condition must be a map of earlier criterion keys "
+                                          "to answers, like {bought: yes}, got %(kind)s"),
+               kind=_kind(value))
+        return None
+    return copy.deepcopy(value)  # the set keeps its own: the caller's dict may change later
+
+
+def _evidence(raw: dict, place: _Place, ck: Checker) -> Evidence | None:
+    """Check `evidence: {when, comment, photos}`; `when` is checked with the conditions."""
+    value = raw.get("evidence")
+    if value is None:
+        return None
+    at = place.field("evidence")
+    if _mapping(value, at, EVIDENCE_FIELDS, ck) is None:
+        return None
+    comment = _flag(value, "comment", at, ck, default=False)
+    photos = _positive_int(value, "photos", at, ck, low=0) or 0
+    if not comment and not photos:
+        ck.add(at, N_("evidence needs comment: true or photos: a number of at least 1"))
+    return Evidence(when=copy.deepcopy(value.get("when")), comment=bool(comment), photos=photos)
 
 
 def _answer_type(raw: dict, place: _Place, ck: Checker) -> object:
@@ -403,6 +461,9 @@ def _criterion(raw: dict, place: _Place, ck: Checker) -> Criterion:
         knockout=bool(knockout),
         channel=_one_of(raw, "channel", CHANNELS, place, ck, default="any"),
         review_comments=_review_comments(raw, place, ck),
+        show_if=_show_if(raw, place, ck),
+        photos=bool(_flag(raw, "photos", place, ck, default=False)),
+        evidence=_evidence(raw, place, ck),
         **(_type_fields(raw, kind, place, ck) if kind in ANSWER_TYPES else {}),
     )
 
@@ -428,6 +489,7 @@ def _section(raw: dict, place: _Place, ck: Checker, seen: dict[str, str]) -> Sec
         title=_texts(raw, "title", place, ck, required=True),
         weight=_number(raw, "weight", place, ck, default=1.0),
         criteria=criteria,
+        show_if=_show_if(raw, place, ck),
     )
 
 
@@ -448,6 +510,142 @@ def _sections(raw: dict, ck: Checker) -> list[Section]:
     return sections
 
 
+# ---------------------------------------------------------------- conditions (show_if, evidence)
+
+
+def _check_logic(cs: CriteriaSet, ck: Checker) -> None:
+    """Check every condition against the built set, then that each knock-out can be shown."""
+    before: dict[str, Criterion] = {}
+    keys = {c.key for c in cs.criteria()}
+    found = len(ck.problems)
+    sections = _Place().field("sections")
+    for i, section in enumerate(cs.sections):
+        here = sections.item(i, section.key)
+        own = {c.key for c in section.criteria}
+        if section.show_if is not None:
+            _check_condition(section.show_if, here.field("show_if"), ck,
+                             _Names(before, keys, own, section.key))
+        for j, c in enumerate(section.criteria):
+            at = here.field("criteria").item(j, c.key)
+            if c.show_if is not None:
+                _check_condition(c.show_if, at.field("show_if"), ck,
+                                 _Names(before, keys, {c.key}, None))
+            if c.evidence is not None and c.evidence.when is not None:
+                _check_test(c.evidence.when, c, at.field("evidence").field("when"), ck)
+            before[c.key] = c
+    if len(ck.problems) == found:
+        _check_knockouts_can_show(cs, ck)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """What a condition may name: `before` (earlier criteria) of the set's `keys`; `own` are
+    the keys whose answers it decides (itself, or a section's criteria), naming one is a cycle."""
+
+    before: dict[str, Criterion]
+    keys: set[str]
+    own: set[str]
+    section: str | None
+
+
+def _check_condition(condition: object, at: _Place, ck: Checker, names: _Names) -> None:
+    """Check one condition: a non-empty map of earlier keys to tests, or all/any groups."""
+    if not isinstance(condition, dict) or not condition:
+        ck.add(at, N_("a condition must be a map of earlier criterion keys to answers, like "
+                      "{bought: yes}, got %(kind)s"), kind=_kind(condition))
+        return
+    for name, part in condition.items():
+        if name in GROUPS:
+            if not isinstance(part, list) or not part:
+                ck.add(at.field(name), N_("%(field)s needs a list of conditions"), field=name)
+                continue
+            for k, item in enumerate(part):
+                _check_condition(item, at.field(name).item(k), ck, names)
+        elif name in names.own and names.section is not None:
+            ck.add(at, N_("section '%(section)s' cannot depend on '%(key)s', a question inside "
+                          "it: the answer would decide whether it can be given"),
+                   section=names.section, key=str(name))
+        elif name in names.own:
+            ck.add(at, N_("'%(key)s' cannot depend on its own answer"), key=str(name))
+        elif name not in names.keys:
+            ck.add(at, N_("the condition names '%(key)s', which is not a criterion of this set"),
+                   key=str(name))
+        elif name not in names.before:
+            ck.add(at, N_("the condition names '%(key)s', which comes later; a condition may "
+                          "only name criteria before it"), key=str(name))
+        else:
+            _check_test(part, names.before[name], at.field(name), ck)
+
+
+def _check_test(test: object, c: Criterion, at: _Place, ck: Checker) -> None:
+    """Check a value test on criterion `c`: the shape, and values `c` can have."""
+    if c.type not in CONDITION_TYPES:
+        ck.add(at, N_("'%(key)s' is of type '%(type)s', which a condition cannot test"),
+               key=c.key, type=c.type)
+        return
+    if not isinstance(test, dict):
+        _check_test_value(test, c, at, ck)
+        return
+    shape = set(test)
+    if not (shape in ({"in"}, {"not"}) or (shape and shape <= {"min", "max"})):
+        ck.add(at, N_("a test must be an answer, {in: [...]}, {not: answer} or {min: ..., max: "
+                      "...}; got %(value)s"), value=_shown(test))
+    elif "in" in test:
+        if not isinstance(test["in"], list) or not test["in"]:
+            ck.add(at.field("in"), N_("in needs a list of answers"))
+        else:
+            for value in test["in"]:
+                _check_test_value(value, c, at.field("in"), ck)
+    elif "not" in test:
+        _check_test_value(test["not"], c, at.field("not"), ck)
+    else:
+        _check_range(test, c, at, ck)
+
+
+def _check_range(test: dict, c: Criterion, at: _Place, ck: Checker) -> None:
+    """Check {min, max}: numbers, on a numeric criterion, min not above max."""
+    if c.type not in NUMERIC_TYPES:
+        ck.add(at, N_("min and max only apply to numbers; '%(key)s' is of type '%(type)s'"),
+               key=c.key, type=c.type)
+        return
+    low, high = test.get("min"), test.get("max")
+    bad = [v for v in (low, high) if v is not None and not is_number(v)]
+    if bad:
+        ck.add(at, N_("min and max must be numbers, got %(value)s"), value=_shown(bad[0]))
+    elif low is not None and high is not None and low > high:
+        ck.add(at, N_("min %(min)s is greater than max %(max)s, so no answer fits"),
+               min=_shown(low), max=_shown(high))
+
+
+def _check_test_value(value: object, c: Criterion, at: _Place, ck: Checker) -> None:
+    """Check that `value` is an answer `c` can have (for a multi_choice: one option key)."""
+    # Membership in lists, not sets or dicts: the file may give a list or a map here.
+    if c.type == "yes_no":
+        if not isinstance(value, bool) and value not in list(YES_NO_WORDS):
+            ck.add(at, N_("'%(key)s' is a yes/no question: test it with yes or no, got "
+                          "%(value)s"), key=c.key, value=_shown(value))
+    elif c.type in OPTION_TYPES:
+        if value not in [o.key for o in c.options]:
+            ck.add(at, N_("'%(key)s' has no option %(value)s (options: %(allowed)s)"), key=c.key,
+                   value=_shown(value), allowed=_listed(tuple(o.key for o in c.options)))
+    elif validate_value(c, value) is not None or value == "n/a":
+        ck.add(at, N_("'%(key)s' can never have the answer %(value)s"), key=c.key,
+               value=_shown(value))
+
+
+def _check_knockouts_can_show(cs: CriteriaSet, ck: Checker) -> None:
+    """A knock-out whose conditions can never all hold is a rule that never applies."""
+    sections = _Place().field("sections")
+    for i, section in enumerate(cs.sections):
+        for j, c in enumerate(section.criteria):
+            if not c.knockout or (c.show_if is None and section.show_if is None):
+                continue
+            if not can_be_shown(cs, c.key):
+                at = sections.item(i, section.key).field("criteria").item(j, c.key)
+                ck.add(at, N_("knock-out '%(key)s' can never be shown: no answers before it "
+                              "meet its conditions"), key=c.key)
+
+
 def build_set(raw: object, ck: Checker) -> CriteriaSet:
     """Check a whole set and build it, raising CriteriaError listing every problem."""
     top = _Place()
@@ -465,6 +663,8 @@ def build_set(raw: object, ck: Checker) -> CriteriaSet:
         description=_texts(raw, "description", top, ck),
         sections=_sections(raw, ck),
     )
+    if not ck.problems:
+        _check_logic(cs, ck)
     if ck.problems:
         raise CriteriaError(ck.problems)
     return cs

@@ -150,4 +150,11 @@ def answer_text(c: Criterion, value: object, na: bool, lang: str, _: Gettext) ->
         return _("No answer yet") if seconds is None else duration_text(seconds, _)
     if kind in ("count", "number"):
         return format_decimal(value, locale=lang)
+    if kind == "multi_choice" and isinstance(value, list):
+        labels = [text(o.label, lang) for o in c.options if o.key in value]
+        return ", ".join(labels) if labels else _("None of these")
+    if kind == "amount":
+        return f"{format_decimal(value, format='#,##0.00', locale=lang)} {c.currency or ''}".strip()
+    if kind == "nps":
+        return f"{value} / 10"
     return str(value)

@@ -15,6 +15,12 @@ def section_fields(criteria) -> dict[str, str]:
             fields |= {f"a-{c.key}-from": "2026-11-02T10:00", f"a-{c.key}-to": "2026-11-02T12:00"}
         elif c.type == "choice":
             fields[f"a-{c.key}"] = c.options[0].key
+        elif c.type == "multi_choice":
+            fields[f"a-{c.key}-o-{c.options[0].key}"] = "1"
+        elif c.type == "amount":
+            fields[f"a-{c.key}"] = "42.50"
+        elif c.type == "nps":
+            fields[f"a-{c.key}"] = "9"
         elif c.type in FIRST:
             fields[f"a-{c.key}"] = FIRST[c.type]
     return fields

@@ -400,7 +400,7 @@ BAD_SETS = [
     (
         changed(GREETED + ".type", "yesno"),
         "criteria[greeted].type: unknown type 'yesno' (allowed: yes_no, rating, choice, duration, "
-        "count, number, text, photo, interval)",
+        "count, number, text, photo, interval, multi_choice, amount, nps)",
     ),
     (changed(GREETED + ".type", DELETE), "criteria[greeted]: missing type (allowed: yes_no"),
     (

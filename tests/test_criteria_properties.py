@@ -16,8 +16,9 @@ CHECK = settings(
     database=None, deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow]
 )
 NOW = datetime.fromisoformat("2026-10-25T12:00:00+01:00")
-SCORED = ("yes_no", "rating", "choice", "duration", "count", "number", "interval")
-KINDS = (*SCORED, "text", "photo")
+SCORED = ("yes_no", "rating", "choice", "duration", "count", "number", "interval",
+          "multi_choice")
+KINDS = (*SCORED, "text", "photo", "amount", "nps")
 
 weights = st.one_of(st.integers(0, 5), st.floats(0, 5, allow_nan=False))
 points = st.one_of(st.sampled_from([0, 0.25, 0.5, 1]), st.floats(0, 1))
@@ -44,7 +45,7 @@ def criteria(draw, key: str) -> Criterion:
     fields = {}
     if kind == "rating":
         fields["scale"] = draw(st.integers(2, 10))
-    if kind == "choice":
+    if kind in ("choice", "multi_choice"):
         keys = draw(
             st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=4, unique=True)
         )
@@ -58,7 +59,10 @@ def criteria(draw, key: str) -> Criterion:
         fields["unit"] = draw(st.none() | st.sampled_from(["seconds", "minutes", "hours", "days"]))
     if kind == "yes_no":
         fields["invert"] = draw(st.booleans())
-    scored = kind in SCORED
+    if kind == "amount":
+        fields["currency"] = "PLN"
+        fields["bands"] = draw(st.just([]) | bands())
+    scored = kind in SCORED or bool(fields.get("bands"))
     return Criterion(
         key,
         kind,
@@ -114,6 +118,10 @@ def values(c: Criterion) -> st.SearchStrategy:
         ),
         "text": st.text(max_size=20),
         "photo": st.just("photo.jpg"),
+        "multi_choice": st.lists(st.sampled_from([o.key for o in c.options] or ["a"]),
+                                 unique=True),
+        "amount": st.integers(0, 10**7).map(lambda cents: cents / 100),
+        "nps": st.integers(0, 10),
     }
     return by_type[c.type]
 

@@ -254,3 +254,33 @@ def test_publish_with_required_languages_refuses_untranslated_texts_and_writes_n
     assert refused.value.details == {"pl": [MissingText(key, "text")],
                                      "ru": [MissingText(key, "text")]}
     assert [dict(r) for r in db["criteria_versions"].rows] == before
+
+
+def test_an_unedited_builtin_set_gets_the_shipped_one_as_a_new_version_and_old_visits_keep_theirs(
+        db, people):
+    import json
+
+    v1 = store.current_version_id(db, KEY)
+    # As an older release shipped it: no show_if questions, no NPS.
+    old = store.version_dict(db, v1)
+    for section in old["sections"]:
+        section["criteria"] = [c for c in section["criteria"]
+                               if "show_if" not in c and c["type"] not in ("nps", "amount")
+                               and c["key"] not in ("bought", "staff_free")]
+    db.execute("UPDATE criteria_versions SET definition = ? WHERE id = ?",
+               [json.dumps(old), v1])
+    visit_id = _visit_with_answers(db, people)
+    score = db["visits"].get(visit_id)["score"]
+    assert store.load_builtin_sets(db) == [KEY]
+    v2 = store.current_version_id(db, KEY)
+    assert v2 != v1 and store.version_set(db, v2).criterion("bought").weight == 0
+    assert db["visits"].get(visit_id)["version_id"] == v1
+    assert compute(db, visit_id).score == score
+    assert store.load_builtin_sets(db) == []  # once: version 2 is the shipped one
+
+
+def test_a_builtin_set_an_admin_edited_is_left_as_it_is(db):
+    draft = store.edit_version(db, store.current_version_id(db, KEY), _rename_first_question)
+    store.publish_version(db, draft)
+    assert store.load_builtin_sets(db) == []
+    assert store.current_version_id(db, KEY) == draft

@@ -158,7 +158,7 @@ BAD_IMPORTS = [
     pytest.param("pl", TINY.replace("type: yes_no", "type: smell"),
                  "sections[main].criteria[greeted].type (wiersz 9): nieznany typ 'smell' "
                  "(dozwolone: yes_no, rating, choice, duration, count, number, text, photo, "
-                 "interval)", id="pl-unknown-type"),
+                 "interval, multi_choice, amount, nps)", id="pl-unknown-type"),
     pytest.param("pl", TINY.replace("key: wait", "key: greeted"),
                  "sections[main].criteria[greeted] (wiersz 11): klucz kryterium „greeted” się "
                  "powtarza (pierwszy raz w sections[main].criteria[greeted])",
@@ -199,7 +199,7 @@ def test_a_bad_import_lists_its_problems_in_the_admins_language_and_writes_nothi
     ("ru", {"c-band-1-max": "30"}, "c-bands",
      "диапазоны идут не по порядку: max 30 должен быть больше 60"),
     ("ru", {"c-type": "smell"}, "c-type", "неизвестный тип 'smell' (допустимые: yes_no, rating, "
-     "choice, duration, count, number, text, photo, interval)"),
+     "choice, duration, count, number, text, photo, interval, multi_choice, amount, nps)"),
 ])
 def test_a_bad_criterion_is_refused_at_its_field_in_the_admins_language(lang, change, field,
                                                                        expected, db, login,

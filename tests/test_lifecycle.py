@@ -97,13 +97,15 @@ def complete_answers(db):
     """A valid answer to every criterion of the physical set that takes one (photos aside)."""
     cs = version_set(db, current_version_id(db, "physical-store"))
     plain = {"yes_no": True, "rating": 4, "count": 2, "number": 3, "text": "Fine.",
-             "duration": 90}
+             "duration": 90, "amount": 42.5, "nps": 9}
     answers = {}
     for c in cs.criteria():
         if c.channel not in ("any", "physical"):
             continue
         if c.type == "choice":
             answers[c.key] = c.options[0].key
+        elif c.type == "multi_choice":
+            answers[c.key] = [c.options[0].key]
         elif c.type in plain:
             answers[c.key] = plain[c.type]
     return answers

@@ -29,6 +29,8 @@ TYPE_LABELS = {
     "duration": _l("Duration (stopwatch)"), "count": _l("Count"), "number": _l("Number"),
     "text": _l("Text (not scored)"), "photo": _l("Photo (not scored)"),
     "interval": _l("Interval between two moments"),
+    "multi_choice": _l("Several choices"), "amount": _l("Amount of money"),
+    "nps": _l("Recommendation 0–10 (NPS, not scored)"),
 }
 CHANNEL_LABELS = {**CHANNEL_TITLE, "any": _l("Any")}  # a set or criterion may be for any channel
 

@@ -90,7 +90,12 @@ def freeze(db: Database, version_id: int) -> None:
 
 
 def load_builtin_sets(db: Database) -> list[str]:
-    """Add the sets shipped in criteria/builtin/ that the database does not have yet."""
+    """Add the sets shipped in criteria/builtin/ that the database does not have yet.
+
+    A built-in set an admin never edited (it has only version 1) that differs from the one
+    shipped gets the shipped one as version 2, published: new visits use it, and the visits of
+    version 1 keep their version and their scores.
+    """
     added = []
     sets = [load_set(path.read_text(encoding="utf-8"))
             for path in sorted(BUILTIN_DIR.glob("*.yaml"))]
@@ -101,7 +106,21 @@ def load_builtin_sets(db: Database) -> list[str]:
             if db["criteria_sets"].count_where("key = ?", [cs.key]) == 0:
                 add_set(db, cs, builtin=True)
                 added.append(cs.key)
+            elif _shipped_is_newer(db, cs):
+                set_id = db.execute("SELECT id FROM criteria_sets WHERE key = ?",
+                                    [cs.key]).fetchone()[0]
+                add_version(db, set_id, cs, publish=True)
+                added.append(cs.key)
     return added
+
+
+def _shipped_is_newer(db: Database, cs: CriteriaSet) -> bool:
+    """Whether a built-in set still has only the version it first shipped with, and the set
+    shipped now differs from it."""
+    rows = db.execute(
+        """SELECT v.definition FROM criteria_versions v JOIN criteria_sets s ON s.id = v.set_id
+           WHERE s.key = ? AND s.builtin = 1""", [cs.key]).fetchall()
+    return len(rows) == 1 and json.loads(rows[0][0]) != set_to_dict(cs)
 
 
 # ---------------------------------------------------------------- the admin's work on sets
@@ -383,12 +402,24 @@ def remove(kind: str, key: str) -> Change:
     return change
 
 
+# Fields the editor's forms do not show yet: an edit keeps them as they were.
+KEPT_ON_EDIT = ("show_if", "evidence", "photos", "currency")
+
+
+def _keep(old: dict, raw: dict) -> None:
+    """Carry over into `raw` the fields of `old` that the editor's form does not edit."""
+    for name in KEPT_ON_EDIT:
+        if name in old and name not in raw:
+            raw[name] = old[name]
+
+
 def put_criterion(section_key: str, old_key: str | None, raw: dict) -> Change:
     """A change replacing criterion `old_key` by `raw`, or adding it at the end of a section."""
 
     def change(data: dict) -> None:
         if old_key is not None:
             items, i = _find(data, "criterion", old_key)
+            _keep(items[i], raw)
             items[i] = raw
         else:
             items, i = _find(data, "section", section_key)
@@ -407,6 +438,7 @@ def put_section(old_key: str | None, raw: dict) -> Change:
         items, i = _find(data, "section", old_key)
         # raw itself goes in, so the caller can find it again to place problems.
         raw["criteria"] = items[i]["criteria"]
+        _keep(items[i], raw)
         items[i] = raw
 
     return change

@@ -2,7 +2,9 @@
 
 Checklist fields are named after the criterion key, the same with and without JavaScript:
 `a-KEY` (the answer; duration `a-KEY-min`/`a-KEY-sec`, interval `a-KEY-from`/`a-KEY-to` with
-`a-KEY-channel` and `a-KEY-note` for an inquiry's channel of contact and question),
+`a-KEY-channel` and `a-KEY-note` for an inquiry's channel of contact and question;
+multi_choice a checkbox `a-KEY-o-OPTION` per option and `a-KEY-none` for "none of these", so
+"nothing ticked" stays unanswered while "none of these" is the answer []),
 `na-KEY` (not applicable) and `c-KEY` (comment). The phone's autosave keeps exactly these
 names, so one parser serves the plain form post, the draft and the offline submission.
 """
@@ -27,6 +29,7 @@ from audit.web.formatting import current_locale, moment
 from audit.web.labels import shown_step_labels
 from criteria.model import Criterion
 from criteria.scoring import CONTACT_CHANNELS, MAX_TEXT, NA, contact_channel
+from criteria.values import is_amount
 
 # A phone's clock may run a little ahead of the server's: a step this close is not "future".
 FUTURE_SKEW = timedelta(minutes=5)
@@ -79,6 +82,8 @@ def field_names(c: Criterion) -> list[str]:
         names = [f"a-{c.key}-from", f"a-{c.key}-to", f"a-{c.key}-channel", f"a-{c.key}-note"]
     elif c.type == "photo":
         names = []
+    elif c.type == "multi_choice":
+        names = [*(f"a-{c.key}-o-{o.key}" for o in c.options), f"a-{c.key}-none"]
     else:
         names = [f"a-{c.key}"]
     return [*names, f"na-{c.key}", f"c-{c.key}"]
@@ -138,6 +143,8 @@ def _value(c: Criterion, fields: Mapping[str, str], zone):
         return round(total)
     if c.type == "interval":
         return _interval_value(c, fields, zone)
+    if c.type == "multi_choice":
+        return _multi_choice_value(c, fields)
     raw = get(f"a-{c.key}")
     if not raw:
         return None
@@ -145,13 +152,39 @@ def _value(c: Criterion, fields: Mapping[str, str], zone):
         if raw not in ("yes", "no"):
             raise ValueError(_("Choose yes or no."))
         return raw == "yes"
-    if c.type in ("rating", "count", "number"):
+    if c.type in ("rating", "count", "number", "nps"):
         try:
             return _number(raw, c.type != "number")
         except ValueError:
             raise ValueError(_("Enter a whole number.") if c.type != "number"
                              else _("Enter a number.")) from None
+    if c.type == "amount":
+        return _amount_value(raw)
     return raw  # choice, text: checked against the criterion by the answers module
+
+
+def _multi_choice_value(c: Criterion, fields: Mapping[str, str]) -> list[str] | None:
+    """The ticked options; [] for "none of these"; None when nothing is ticked at all."""
+    ticked = [o.key for o in c.options if _ticked(fields.get(f"a-{c.key}-o-{o.key}"))]
+    if ticked:
+        return ticked
+    return [] if _ticked(fields.get(f"a-{c.key}-none")) else None
+
+
+def _ticked(raw: str | None) -> bool:
+    """Whether a checkbox's posted value means ticked."""
+    return raw in ("1", "on", "true")
+
+
+def _amount_value(raw: str) -> int | float:
+    """An amount of money typed with a comma or a point; at most two decimals."""
+    try:
+        value = _number(raw, False)
+    except ValueError:
+        raise ValueError(_("Enter an amount, e.g. 12.50.")) from None
+    if not is_amount(value):
+        raise ValueError(_("Enter an amount of 0 or more with at most two decimals.")) from None
+    return value
 
 
 def inquiry_channel(c: Criterion) -> str | None:
@@ -308,6 +341,12 @@ def _value_fields(c: Criterion, value, zone) -> dict[str, str]:
         return fields
     if c.type == "yes_no":
         return {f"a-{c.key}": "yes" if value else "no"}
+    if c.type == "multi_choice":
+        if not value:
+            return {f"a-{c.key}-none": "1"}
+        return {f"a-{c.key}-o-{key}": "1" for key in value}
+    if c.type == "amount":
+        return {f"a-{c.key}": f"{value:.2f}"}
     return {f"a-{c.key}": str(value)}
 
 

@@ -32,32 +32,50 @@ from audit.visits.online import (
     visit_inquiries,
 )
 from audit.visits.photos import visit_photos
+from audit.visits.scores import hidden_criteria
 from audit.vocabulary import OPEN, VisitStatus
 from audit.web.formatting import current_locale, duration, number, status_label
 from audit.web.labels import contact_channel_choices, shown_step_labels, step_label
+from criteria.logic import has_logic, set_logic_data
 from criteria.model import Criterion, text
+from reports.text import answer_text
 
 
 @dataclass
 class SectionView:
-    """A section as the shopper sees it: only the criteria of the visit's channel."""
+    """A section as the shopper sees it: only the criteria of the visit's channel.
+
+    `criteria` are all of them (a phone's draft may answer any); `shown` leaves out those the
+    stored answers hide (show_if), which the page neither draws nor clears.
+    """
 
     number: int
     key: str
     title: str
     criteria: list[Criterion]
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def shown(self) -> list[Criterion]:
+        """The criteria the page asks, in order."""
+        return [c for c in self.criteria if c.key not in self.hidden]
 
 
 def checklist_sections(db: Database, visit: dict) -> list[SectionView]:
-    """The visit's sections in order, numbered from 1, empty ones left out."""
+    """The visit's sections in order, numbered from 1, empty ones left out.
+
+    A section hidden by the answers keeps its number (the phone's saved links stay right);
+    it is drawn with nothing to ask.
+    """
     cs = version_set(db, visit["version_id"])
+    hidden = hidden_criteria(db, visit["id"], cs, visit["channel"])
     lang = current_locale()
     views = []
     for section in cs.sections:
         criteria = [c for c in section.criteria if c.channel in ("any", visit["channel"])]
         if criteria:
             views.append(SectionView(len(views) + 1, section.key, text(section.title, lang),
-                                     criteria))
+                                     criteria, hidden))
     return views
 
 
@@ -161,7 +179,7 @@ def visit_context(db: Database, visit: dict) -> dict:
     """The visit page: sections with progress, the start form's options."""
     sections = checklist_sections(db, visit)
     answers, photos = _answers(db, visit["id"]), visit_photos(db, visit["id"])
-    progress = [(s, _answered(s.criteria, answers, photos), len(s.criteria)) for s in sections]
+    progress = [(s, _answered(s.shown, answers, photos), len(s.shown)) for s in sections]
     where = {c.key: s.number for s in sections for c in s.criteria}
     return {"visit": visit, "sections": sections, "progress": progress,
             "steps": visit_steps(db, visit, where),
@@ -170,15 +188,30 @@ def visit_context(db: Database, visit: dict) -> dict:
             "channels": ONLINE_CHANNELS, "t": texts_in(current_locale())}
 
 
+def logic_data(db: Database, visit: dict) -> dict | None:
+    """The set's show_if rules and answer types for the phone's script (None without logic).
+
+    The script decides what to show by criteria/logic.py's rules (see condition_data), from the
+    answers on the page and those the phone keeps for the other pages.
+    """
+    cs = version_set(db, visit["version_id"])
+    if not has_logic(cs):
+        return None
+    return {"rules": set_logic_data(cs),
+            "types": {c.key: c.type for c in cs.criteria()
+                      if c.channel in ("any", visit["channel"])}}
+
+
 def section_context(db: Database, visit: dict, sections: list[SectionView], number: int,
                     posted) -> dict:
     """One section's page: its criteria with the values to show (posted, else stored)."""
     section = sections[number - 1]
     zone = current_app.config["TIMEZONE"]
     values = dict(posted.items()) if posted is not None else stored_fields(
-        section.criteria, _answers(db, visit["id"]), zone)
+        section.shown, _answers(db, visit["id"]), zone)
     return {"visit": visit, "section": section, "number": number, "total": len(sections),
             "values": values, "errors": {}, "photos": visit_photos(db, visit["id"]),
+            "logic": logic_data(db, visit),
             "interval_view": lambda c, vals: interval_view(c, vals, zone),
             "t": texts_in(current_locale()),
             "offline_urls": offline_urls(visit["id"], sections)}
@@ -241,8 +274,11 @@ def summary_context(db: Database, visit: dict) -> dict:
     sections = checklist_sections(db, visit)
     where = {c.key: s.number for s in sections for c in s.criteria}
     missing = [(where.get(c.key, 1), c) for c in missing_criteria(db, visit)]
+    # Hidden ones too, marked: the phone's script shows them when its answers open them.
     required = [(s.number, c) for s in sections for c in s.criteria if c.required]
     return {"visit": visit, "sections": sections, "missing": missing, "required": required,
+            "logic": logic_data(db, visit),
+            "hidden": {c.key for s in sections for c in s.criteria if c.key in s.hidden},
             "waiting_steps": waiting_steps(db, visit, where),
             "score": score_preview(db, visit["id"]), "t": texts_in(current_locale()),
             "photo_count": db["photos"].count_where("visit_id = ?", [visit["id"]]),
@@ -254,7 +290,7 @@ def read_only_view(db: Database, visit: dict) -> dict:
     sections = checklist_sections(db, visit)
     answers, lang = _answers(db, visit["id"]), current_locale()
     rows = [(s, [(c, shown_answer(c, answers.get(c.key), lang),
-                  (answers.get(c.key) or {}).get("comment")) for c in s.criteria])
+                  (answers.get(c.key) or {}).get("comment")) for c in s.shown])
             for s in sections]
     return {"visit": visit, "rows": rows, "photos": visit_photos(db, visit["id"]),
             "t": texts_in(lang)}
@@ -287,6 +323,8 @@ def shown_answer(c: Criterion, row: dict | None, lang: str) -> str:
         if item.seconds is None:
             return _("No answer")
         return duration(item.seconds)
+    if c.type in ("multi_choice", "amount", "nps"):
+        return answer_text(c, value, False, lang, _)
     return str(value)
 
 

@@ -184,7 +184,8 @@ def section(visit_id: int, number: int):
 
 def _save_section(row: dict, sections: list, number: int):
     """Save a posted section (photos first, so none is lost), then go where the button said."""
-    criteria = sections[number - 1].criteria
+    # Only what the page asked: a hidden question's stored answer is kept, not cleared.
+    criteria = sections[number - 1].shown
     entries, errors = parse_answers(criteria, request.form, default_zone=_zone(),
                                     only_present=False)
     try:
@@ -199,6 +200,8 @@ def _save_section(row: dict, sections: list, number: int):
         return render_template("shopper/section.html",
                                **{**context, "errors": messages(errors)}), 422
     go = request.form.get("go", "next")
+    if go in ("next", "summary") and _more_asked(row, criteria, number):
+        go = "stay"  # the answers opened questions here: ask them before moving on
     if go == "prev" and number > 1:
         number -= 1
     elif go == "next" and number < len(sections):
@@ -206,6 +209,12 @@ def _save_section(row: dict, sections: list, number: int):
     elif go in ("next", "summary"):
         return redirect(url_for("shopper.summary", visit_id=row["id"]))
     return redirect(url_for("shopper.section", visit_id=row["id"], number=number))
+
+
+def _more_asked(row: dict, asked: list, number: int) -> bool:
+    """Whether the section now asks questions it did not ask when the page was drawn."""
+    now_shown = checklist_sections(get_db(), row)[number - 1].shown
+    return bool({c.key for c in now_shown} - {c.key for c in asked})
 
 
 def _store_posted_photos(row: dict, criteria: list) -> dict[str, str]:

@@ -46,6 +46,9 @@ REFUSED = {
     "number": N_("Enter a number."),
     "text": N_("Write at most %(n)d characters."),
     "interval": N_("Enter a date and time."),
+    "multi_choice": N_("Choose from the answers listed."),
+    "amount": N_("Enter an amount of 0 or more with at most two decimals."),
+    "nps": N_("Choose a number from 0 to 10."),
 }
 
 

@@ -24,6 +24,7 @@ from audit.storage.db import now
 from audit.visits import flags as flag_rules
 from audit.visits.answers import KEEP, AnswerError, AnswerInput, check_answers, save_answers
 from audit.visits.lifecycle import cancelled_visit, move, moved_away
+from audit.visits.scores import hidden_criteria
 from audit.vocabulary import DONE, EDITABLE, VisitStatus
 from criteria.model import CriteriaSet, Criterion
 from criteria.scoring import NA, VisitScore
@@ -96,8 +97,9 @@ def missing_criteria(db: Database, visit: dict, cs: CriteriaSet | None = None
     }
     answered |= {row[0] for row in db.execute(
         "SELECT DISTINCT criterion_key FROM photos WHERE visit_id = ?", [visit["id"]])}
+    hidden = hidden_criteria(db, visit["id"], cs, visit["channel"])
     return [c for c in applicable_criteria(cs, visit["channel"])
-            if c.required and c.key not in answered]
+            if c.required and c.key not in answered and c.key not in hidden]
 
 
 # ---------------------------------------------------------------- start and end

@@ -20,6 +20,7 @@ from audit.storage.db import now
 from audit.visits import flags as flag_rules
 from audit.visits.answers import AnswerInput, save_answers
 from audit.visits.lifecycle import events, move
+from audit.visits.scores import hidden_criteria
 from audit.vocabulary import DONE, MAX_NOTE
 
 CORRECTABLE = DONE
@@ -180,8 +181,12 @@ def missing_photos(db: Database, visits: list[dict]) -> dict[int, list[flag_rule
     wanted = {(v["version_id"], v["channel"]) for v in visits}
     photo_keys = {(version, channel): flag_rules.photo_criteria(version_set(db, version), channel)
                   for version, channel in wanted}
-    return {v["id"]: flag_rules.photos_missing(photo_keys[v["version_id"], v["channel"]],
-                                               have.get(v["id"], set()))
+    # A photo question hidden by the visit's answers was never asked: no photo is missing.
+    return {v["id"]: flag_rules.photos_missing(
+        [key for key in photo_keys[v["version_id"], v["channel"]]
+         if key not in hidden_criteria(db, v["id"], version_set(db, v["version_id"]),
+                                       v["channel"])],
+        have.get(v["id"], set()))
             for v in visits}
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from audit.criteria_sets.versions import version_set
+from criteria.logic import has_logic, hidden_keys
 from criteria.model import CriteriaSet
 from criteria.scoring import NA, VisitScore, score_visit
 
@@ -23,6 +24,16 @@ def stored_answers(db: Database, visit_id: int) -> dict[str, object]:
         elif value is not None:
             answers[key] = json.loads(value)
     return answers
+
+
+def hidden_criteria(db: Database, visit_id: int, cs: CriteriaSet, channel: str
+                    ) -> frozenset[str]:
+    """Keys of the criteria the visit's stored answers hide (criteria/logic.py's rules)."""
+    if not has_logic(cs):
+        return frozenset()
+    answers = stored_answers(db, visit_id)
+    mine = {c.key for c in cs.criteria() if c.channel in ("any", channel)}
+    return hidden_keys(cs, {key: value for key, value in answers.items() if key in mine})
 
 
 def compute(db: Database, visit_id: int, now: datetime | None = None, *,

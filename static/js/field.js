@@ -156,7 +156,8 @@ function setupChecklist() {
   if (hint && (rec.start || rec.rev)) hint.hidden = true;  // a page cached before the start
   restore(rec.fields);
   $('[data-tz]').value = String(-new Date().getTimezoneOffset());
-  const changed = (e) => { const fs = e.target.closest('fieldset.q'); if (fs) remember(fs); };
+  applyLogic();
+  const changed = (e) => { const fs = e.target.closest('fieldset.q'); if (fs) { remember(fs); applyLogic(); } };
   form.addEventListener('input', changed);
   form.addEventListener('change', changed);
   form.addEventListener('submit', (e) => {
@@ -181,6 +182,68 @@ function setupChecklist() {
   $$('[data-interval]').forEach(intervalField);
   $$('[data-photo-input]').forEach(photoInput);
   showPhotos();
+}
+
+// ---------------------------------------------------------------- show-if: criteria/logic.py's rules
+// The page carries the set's conditions (condition_data) and answer types; the answers come from
+// this page's inputs and, for the other pages, from what the phone keeps. Same rules as the
+// server: unanswered, N/A or hidden fails a test; "eq" on a list means "ticked".
+const logicEl = $('[data-logic]');
+const logic = logicEl && JSON.parse(logicEl.textContent);
+const NUMERIC = ['rating', 'count', 'number', 'amount', 'nps', 'duration'];
+
+function valueOf(fields, key, type) {
+  if (fields[`na-${key}`] === '1') return undefined;
+  if (type === 'multi_choice') {
+    const prefix = `a-${key}-o-`;
+    const ticked = Object.keys(fields).filter((n) => n.startsWith(prefix) && fields[n] === '1');
+    if (ticked.length) return ticked.map((n) => n.slice(prefix.length));
+    return fields[`a-${key}-none`] === '1' ? [] : undefined;
+  }
+  if (type === 'duration') {
+    const [m, s] = [fields[`a-${key}-min`], fields[`a-${key}-sec`]];
+    return m || s ? Number(m || 0) * 60 + Number(s || 0) : undefined;
+  }
+  const raw = (fields[`a-${key}`] || '').trim();
+  if (!raw) return undefined;
+  if (type === 'yes_no') return raw === 'yes' ? true : raw === 'no' ? false : undefined;
+  if (NUMERIC.includes(type)) {
+    const n = Number(raw.replace(',', '.'));
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return raw;
+}
+
+const same = (a, b) => (Array.isArray(a) ? a.includes(b) : a === b);
+
+function holds(rule, answers, hidden) {
+  if (rule.all) return rule.all.every((r) => holds(r, answers, hidden));
+  if (rule.any) return rule.any.some((r) => holds(r, answers, hidden));
+  const a = hidden.has(rule.key) ? undefined : answers[rule.key];
+  if (a === undefined) return false;
+  if ('eq' in rule) return same(a, rule.eq);
+  if ('in' in rule) return rule.in.some((v) => same(a, v));
+  if ('not' in rule) return !same(a, rule.not);
+  return typeof a === 'number' && (rule.min == null || a >= rule.min) && (rule.max == null || a <= rule.max);
+}
+
+function hiddenKeys(fields) {
+  const answers = {};
+  for (const [key, type] of Object.entries(logic.types)) answers[key] = valueOf(fields, key, type);
+  const hidden = new Set();
+  for (const s of logic.rules.sections) {
+    const off = s.show_if && !holds(s.show_if, answers, hidden);
+    for (const c of s.criteria) if (off || (c.show_if && !holds(c.show_if, answers, hidden))) hidden.add(c.key);
+  }
+  return hidden;
+}
+
+function applyLogic() {
+  if (!logic) return;
+  const fields = { ...load(app.uid, app.vid).fields };
+  for (const fs of $$('fieldset.q', form)) Object.assign(fields, fieldsOf(fs));
+  const hidden = hiddenKeys(fields);
+  for (const fs of $$('fieldset.q', form)) fs.hidden = hidden.has(fs.dataset.key);
 }
 
 // ---------------------------------------------------------------- intervals: steps days apart
@@ -406,6 +469,7 @@ function setupStart(startForm) {
 
 function hasAnswer(fields, key, type) {
   if (fields[`na-${key}`] === '1') return true;
+  if (type === 'multi_choice') return Object.keys(fields).some((n) => (n.startsWith(`a-${key}-o-`) || n === `a-${key}-none`) && fields[n] === '1');
   if (type === 'duration') return !!(fields[`a-${key}-min`] || fields[`a-${key}-sec`]);
   if (type === 'interval') return !!fields[`a-${key}-from`];
   return !!fields[`a-${key}`];
@@ -414,12 +478,14 @@ function hasAnswer(fields, key, type) {
 async function missingNow() {
   const rec = load(app.uid, app.vid);
   const photos = await photosOf(app.uid, app.vid);
-  const known = (key) => [`a-${key}`, `a-${key}-min`, `a-${key}-from`, `na-${key}`].some((n) => n in rec.fields);
+  const known = (key) => [`a-${key}`, `a-${key}-min`, `a-${key}-from`, `na-${key}`, `a-${key}-none`].some((n) => n in rec.fields);
+  const hidden = logic ? hiddenKeys(rec.fields) : new Set();
   let missing = 0;
   for (const li of $$('[data-req]')) {
     const { req: key, type } = li.dataset;
-    const answered = photos.some((p) => p.key === key) ||
-      (known(key) ? hasAnswer(rec.fields, key, type) : 'serverAnswered' in li.dataset);
+    // A question an answer hides is never missing; one the server hid is asked once shown.
+    const answered = hidden.has(key) || photos.some((p) => p.key === key) ||
+      (known(key) || 'logicHidden' in li.dataset ? hasAnswer(rec.fields, key, type) : 'serverAnswered' in li.dataset);
     li.hidden = answered;
     if (!answered) missing += 1;
   }

@@ -39,17 +39,18 @@ def price_tag_jpeg() -> dict:
 
 
 def answer_rest(page) -> None:
-    """Answer every required question on this screen that is still empty."""
-    for q in page.locator("fieldset.q[data-required]").all():
-        kind = q.get_attribute("data-type")
-        if kind in ("yes_no", "choice", "rating"):
-            if q.locator("input[type=radio]:checked").count() == 0 and \
-                    q.locator("input[name^=na-]:checked").count() == 0:
-                q.locator(".choice span").nth(3 if kind == "rating" else 0).click()
-        elif kind == "count" and not q.locator("input[type=number]").input_value():
-            q.locator("[data-step='1']").click()
-        elif kind == "duration" and not q.locator("input[name$='-min']").input_value():
-            q.locator("input[name$='-min']").fill("1")
+    """Answer every required question on this screen that is still empty; an answer may open
+    more questions (show_if), so look again until none is left."""
+    for _ in range(3):
+        for q in page.locator("fieldset.q[data-required]:visible").all():
+            kind = q.get_attribute("data-type")
+            if kind in ("yes_no", "choice", "rating", "multi_choice"):
+                if q.locator("input:is([type=radio], [type=checkbox]):checked").count() == 0:
+                    q.locator(".choice span").nth(3 if kind == "rating" else 0).click()
+            elif kind == "count" and not q.locator("input[type=number]").input_value():
+                q.locator("[data-step='1']").click()
+            elif kind == "duration" and not q.locator("input[name$='-min']").input_value():
+                q.locator("input[name$='-min']").fill("1")
 
 
 def next_screen(page) -> None:
