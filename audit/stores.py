@@ -71,6 +71,14 @@ def managed_store_ids_sql() -> str:
     )
 
 
+def manages_store_sql(alias: str = "s") -> str:
+    """SQL true when the manager :user_id sees the store `alias` (the rule of
+    managed_store_ids_sql, as a test of one row: a paged list checks only the rows it reads)."""
+    return f"""(EXISTS (SELECT 1 FROM store_managers m WHERE m.store_id = {alias}.id
+        AND m.user_id = :user_id) OR EXISTS (SELECT 1 FROM region_managers r
+        WHERE r.region = {alias}.region AND r.user_id = :user_id))"""  # noqa: S608
+
+
 def stores_for_manager(db: Database, user_id: int) -> list[dict]:
     """The stores a manager sees: assigned directly or through a region."""
     sql = f"SELECT * FROM stores WHERE id IN ({managed_store_ids_sql()}) ORDER BY region, code"  # noqa: S608

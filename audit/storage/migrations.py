@@ -468,3 +468,20 @@ def m012_shopper_history_index(db: Database) -> None:
     """My visits reads one page of a shopper's history, newest first, from this index instead of
     all of it (a demo shopper has 6,684 visits): audit/shopper/pages.py sent_visits."""
     _run(db, "CREATE INDEX visits_shopper_sent ON visits (shopper_id, submitted_at)")
+
+
+@migrations()
+def m023_paged_list_indexes(db: Database) -> None:
+    """The paged lists (audit/paging.py) read one page from the index of their order, never the
+    whole list: the manager's stores by region and code, the review queue (only the waiting
+    visits, by time sent) and the admin's visits by window."""
+    _run(
+        db,
+        """
+CREATE INDEX stores_list_order ON stores (region, code);
+CREATE INDEX visits_review_queue ON visits (COALESCE(submitted_at, ''), id)
+    WHERE status IN ('submitted', 'approved');
+CREATE INDEX visits_window ON visits (window_start, id);
+CREATE INDEX visits_status_window ON visits (status, window_start, id)
+""",
+    )

@@ -23,7 +23,8 @@ STATUS = {Invalid: 422, Conflict: 409, NotFound: 404}
 # a picture too big to decode (413); kept so the phone's script sees what it always saw.
 # Requests the phone's script should never make (no valid id, no file, not a picture): 400.
 STATUS_BY_CODE = {"bad_uuid": 400, "bad_client_id": 400, "bad_criterion": 400, "no_file": 400,
-                  "not_an_image": 400, "too_many": 400, "too_large": 413}
+                  "not_an_image": 400, "too_many": 400, "too_large": 413,
+                  "bad_cursor": 400}
 
 
 def http_status(error: DomainError) -> int:
