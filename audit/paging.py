@@ -96,6 +96,9 @@ def read_page(db: Database, select: str, source: str, where: list[str], params: 
         # Forward on an ascending list reads larger keys; either flip reads smaller ones.
         larger = keyset.descending == backwards
         names = [f":_key{i}" for i in range(width)]
+        # The bound on the first column alone lets SQLite seek in an index on an expression,
+        # where it would scan past the rows before the cursor for the row value.
+        conditions.append(f"{keyset.columns[0]} {'>=' if larger else '<='} {names[0]}")
         conditions.append(f"({', '.join(keyset.columns)}) {'>' if larger else '<'} "
                           f"({', '.join(names)})")
         params.update({name[1:]: value for name, value in zip(names, key, strict=True)})

@@ -200,3 +200,82 @@ def test_store_list_page_costs_the_same_with_ten_times_the_stores(app, db, peopl
     with_many = sql_steps(login("manager2"), "/manager/")
     # Checking which of the chain's stores the manager sees read them all: ~8x the steps.
     assert with_many <= 1.2 * with_few + 10, (with_few, with_many)
+
+
+# The review queue
+
+QUEUE_ROW = re.compile(r'name="visit_ids" value="(\d+)"')
+BATCH_ACTION = re.compile(r'<form method="post" action="([^"]+)" class="review-batch">')
+
+
+def waiting_order(db, where: str = "1") -> list[int]:
+    """The waiting visits as the queue lists them: oldest sent first."""
+    return [r[0] for r in db.execute(
+        f"SELECT v.id FROM visits v JOIN stores s ON s.id = v.store_id"  # noqa: S608
+        f" WHERE v.status IN ('submitted', 'approved') AND {where}"
+        " ORDER BY v.submitted_at, v.id")]
+
+
+@pytest.fixture
+def queue(db, people):
+    """600 waiting visits (half submitted, half approved) at 300 stores in 3 regions, and a
+    published history behind them."""
+    stores = add_stores(db, 300, regions=3)
+    add_visits(db, stores, people["shopper"], 1, "submitted")
+    add_visits(db, stores, people["shopper"], 1, "approved", score=lambda n: 30 + n % 70)
+    add_visits(db, stores[:50], people["shopper"], 20, "published")
+    return stores
+
+
+def test_review_queue_pages_six_hundred_waiting_visits_each_once(db, login, queue):
+    client = login("admin")
+    ids, pages = walk(client, "/review/", QUEUE_ROW)
+    assert ids == waiting_order(db) and len(ids) == 600
+    assert len(pages) == 600 // PAGE_SIZE
+    assert max(len(p.encode()) for p in pages) <= MAX_PAGE_BYTES
+    assert walk_back(client, pages[-1], QUEUE_ROW) == ids
+
+
+def test_review_queue_filters_by_status_region_and_score_across_pages(db, login, queue):
+    client = login("admin")
+    assert walk(client, "/review/?status=approved", QUEUE_ROW)[0] == waiting_order(
+        db, "v.status = 'approved'")
+    ids, pages = walk(client, "/review/?region=REG-2&min_score=50&max_score=75", QUEUE_ROW)
+    assert ids == waiting_order(db, "s.region = 'REG-2' AND v.score BETWEEN 50 AND 75") and ids
+    assert len(pages) > 1 and "min_score=50" in NEXT.search(pages[0]).group(1)
+    # A status the queue does not hold is no filter: the whole queue.
+    assert walk(client, "/review/?status=published", QUEUE_ROW)[0] == waiting_order(db)
+
+
+def test_review_queue_batch_acts_on_the_rows_shown_and_returns_to_their_page(db, login, queue):
+    client = login("admin")
+    first = client.get("/review/?status=submitted").text
+    second = client.get(unescape(NEXT.search(first).group(1))).text
+    shown = [int(i) for i in QUEUE_ROW.findall(second)]
+    action = unescape(BATCH_ACTION.search(second).group(1))
+    assert "after=" in action and "status=submitted" in action
+    response = client.post(action, {"visit_ids": shown, "step": "approve"})
+    assert response.status_code == 302
+    assert response.location.endswith(action.replace("/review/batch", "/review/"))
+    assert {db["visits"].get(v)["status"] for v in shown} == {"approved"}
+    # The page it returns to now starts after the visits that moved off the submitted list.
+    back = client.get(response.location).text
+    assert "visits approved" in back
+    assert set(QUEUE_ROW.findall(back)).isdisjoint({str(v) for v in shown})
+
+
+def test_review_queue_refuses_a_broken_page_link_with_400(login, queue):
+    response = login("admin").get("/review/?after=WyJ4Il0")
+    assert response.status_code == 400 and "first page" in response.text
+
+
+def test_review_queue_page_costs_the_same_with_ten_times_the_queue_and_history(
+        app, db, people, login, sql_steps):
+    stores = add_stores(db, 60)
+    add_visits(db, stores, people["shopper"], 1, "submitted")
+    client = login("admin")
+    short = sql_steps(client, "/review/")
+    add_visits(db, stores, people["shopper"], 9, "submitted")
+    add_visits(db, stores, people["shopper"], 30, "published")
+    long = sql_steps(client, "/review/")
+    assert long <= 1.2 * short + 10, (short, long)
