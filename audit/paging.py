@@ -39,9 +39,16 @@ class ListFilters:
     max_score: float | None = None
     status: str | None = None
 
-    def args(self) -> dict[str, str | float]:
-        """The filters given, as query parameters for a page link."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+    def args(self, *leave: str) -> dict[str, str]:
+        """The filters given (but those named in `leave`), as query parameters for a link."""
+        return {k: _text(v) for k, v in asdict(self).items() if v is not None and k not in leave}
+
+
+def _text(value: str | float) -> str:
+    """A filter value as the reader typed it: 50 and 72.5, not 50.0."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return value
 
 
 @dataclass(frozen=True)

@@ -279,3 +279,67 @@ def test_review_queue_page_costs_the_same_with_ten_times_the_queue_and_history(
     add_visits(db, stores, people["shopper"], 30, "published")
     long = sql_steps(client, "/review/")
     assert long <= 1.2 * short + 10, (short, long)
+
+
+# The admin's visit list
+
+VISIT_ROW = re.compile(r'href="/admin/visits/(\d+)"')
+
+
+def window_order(db, where: str = "v.status != 'cancelled'") -> list[int]:
+    """Visits as the admin's list shows them: newest window first, then newest id."""
+    return [r[0] for r in db.execute(
+        f"SELECT v.id FROM visits v JOIN stores s ON s.id = v.store_id WHERE {where}"  # noqa: S608
+        " ORDER BY v.window_start DESC, v.id DESC")]
+
+
+@pytest.fixture
+def schedule(db, people):
+    """1,100 visits at 100 stores in 5 regions: scheduled, published and cancelled ones."""
+    stores = add_stores(db, 100)
+    add_visits(db, stores, people["shopper"], 5, "scheduled")
+    add_visits(db, stores, people["shopper2"], 5, "published")
+    add_visits(db, stores, people["shopper"], 1, "cancelled")
+    return stores
+
+
+def test_admin_visit_list_pages_every_visit_once_newest_window_first(db, login, schedule):
+    client = login("admin")
+    ids, pages = walk(client, "/admin/visits", VISIT_ROW)
+    assert ids == window_order(db) and len(ids) == 1000
+    assert len(pages) == 1000 // PAGE_SIZE
+    assert max(len(p.encode()) for p in pages) <= MAX_PAGE_BYTES
+    assert walk_back(client, pages[-1], VISIT_ROW) == ids
+
+
+def test_admin_visit_list_filters_by_status_region_and_score_across_pages(db, login, schedule):
+    client = login("admin")
+    assert walk(client, "/admin/visits?status=cancelled", VISIT_ROW)[0] == window_order(
+        db, "v.status = 'cancelled'")
+    ids, pages = walk(client, "/admin/visits?status=published&region=REG-3&min_score=50",
+                      VISIT_ROW)
+    assert ids == window_order(
+        db, "v.status = 'published' AND s.region = 'REG-3' AND v.score >= 50") and ids
+    assert len(pages) > 1
+    # The status links keep the region and score, and start from the first page.
+    assert 'href="/admin/visits?status=scheduled&amp;region=REG-3&amp;min_score=50"' in pages[1]
+    assert "status=published" in NEXT.search(pages[0]).group(1)
+
+
+def test_admin_visit_list_refuses_a_broken_page_link_with_400(login, schedule):
+    response = login("admin").get("/admin/visits?before=WyIyMDI2LTAxLTAxIl0")
+    assert response.status_code == 400 and "first page" in response.text
+    assert login("admin").get("/admin/visits?status=nonsense&max_score=x").status_code == 200
+
+
+def test_admin_visit_list_page_costs_the_same_with_ten_times_the_history(
+        app, db, people, login, sql_steps):
+    stores = add_stores(db, 50)
+    add_visits(db, stores, people["shopper"], 2, "scheduled")
+    client = login("admin")
+    short = {q: sql_steps(client, f"/admin/visits{q}") for q in ("", "?status=scheduled")}
+    add_visits(db, stores, people["shopper"], 20, "published")
+    add_visits(db, stores, people["shopper"], 20, "scheduled")
+    for query, steps in short.items():
+        long = sql_steps(client, f"/admin/visits{query}")
+        assert long <= 1.2 * steps + 10, (query, steps, long)

@@ -85,7 +85,7 @@ def index():
                            here=_queue_args(), batch_form=BatchForm())
 
 
-def _queue_args() -> dict[str, str | float]:
+def _queue_args() -> dict[str, str]:
     """The queue's filters and page as query parameters: the batch form returns to them."""
     return {**read_filters(review_flow.WAITING).args(), **read_cursor()}
 
