@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -80,10 +81,20 @@ def decode(cursor: str, width: int) -> list[Any]:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise bad_cursor() from None
-    if (not isinstance(key, list) or len(key) != width
-            or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in key)):
+    if not isinstance(key, list) or len(key) != width or not all(map(_bindable, key)):
         raise bad_cursor()
     return key
+
+
+def _bindable(value: object) -> bool:
+    """Whether SQLite can take the value as a key: text, a 64-bit integer or a finite number."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str)
 
 
 def read_page(db: Database, select: str, source: str, where: list[str], params: dict,
