@@ -13,22 +13,24 @@ from audit.actions import follow_up_page
 from audit.admin import bp
 from audit.admin.schedule_forms import CancelForm, FollowUpForm, RescheduleForm, ScheduleForm
 from audit.errors import DomainError
+from audit.stores import regions
 from audit.visits.online import is_overdue, local_today
 from audit.visits.scheduling import (
     RevisitConflict,
     VisitPlan,
     can_undo_cancel,
     cancel,
-    list_visits,
     reschedule,
     schedule_visits,
     undo_cancel,
+    visit_page,
 )
 from audit.web.database import get_db
 from audit.web.errors import message
 from audit.web.formatting import current_locale
 from audit.web.i18n import channel_name, localized
 from audit.web.ids import row_id
+from audit.web.list_filters import read_cursor, read_filters
 from audit.web.validation import show_on_form
 
 STATUS_FILTERS = ("scheduled", "in_progress", "submitted", "returned", "approved", "published",
@@ -66,13 +68,14 @@ def _choices(form) -> None:
 
 @bp.route("/visits")
 def visits():
-    """Every visit, newest window first; filter by status."""
-    status = request.args.get("status")
-    status = status if status in STATUS_FILTERS else None
+    """Every visit, newest window first, a page at a time; filter by status, region, score."""
+    db, filters = get_db(), read_filters(STATUS_FILTERS)
     today = local_today(current_app.config["TIMEZONE"])
-    rows = list_visits(get_db(), status)
-    return render_template("admin/visits.html", visits=rows, status=status,
-                           statuses=STATUS_FILTERS, undo=_undo_offer(), undo_form=CancelForm(),
+    page = visit_page(db, filters, **read_cursor())
+    rows = page.rows
+    return render_template("admin/visits.html", visits=rows, page=page, filters=filters,
+                           status=filters.status, statuses=STATUS_FILTERS, regions=regions(db),
+                           undo=_undo_offer(), undo_form=CancelForm(),
                            overdue={v["id"] for v in rows if is_overdue(v, today)})
 
 

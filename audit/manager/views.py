@@ -10,12 +10,13 @@ from flask_login import current_user
 from audit import report_runs as jobs
 from audit.actions import store_actions_page
 from audit.manager import bp
-from audit.manager.store_list import store_list
+from audit.manager.store_list import store_page, store_regions
 from audit.stores import managed_store_ids_sql
 from audit.web.database import get_db
 from audit.web.downloads import send_answers_csv, send_pdf
 from audit.web.formatting import current_locale, format_locale
 from audit.web.ids import row_id
+from audit.web.list_filters import read_cursor, read_filters
 from audit.web.period_forms import PeriodForm, keyed_presets, period_or_400, presets
 from reports import aggregate, charts, render
 
@@ -40,9 +41,12 @@ def my_store_ids() -> list[int]:
 
 @bp.route("/")
 def index():
-    """My stores with the latest score, the trend and the date of the last visit."""
-    stores = store_list(get_db(), current_user.id, format_locale())
-    return render_template("manager/index.html", stores=stores)
+    """My stores with the latest score, the trend and the date of the last visit; a page at a
+    time, filtered by region and latest score."""
+    db, filters = get_db(), read_filters()
+    page = store_page(db, current_user.id, format_locale(), filters, read_cursor())
+    return render_template("manager/index.html", stores=page.rows, page=page, filters=filters,
+                           regions=store_regions(db, current_user.id))
 
 
 @bp.route("/stores/<int:store_id>")

@@ -26,6 +26,7 @@ from audit.review.forms import (
     prepare,
 )
 from audit.review.timeline import visit_timeline
+from audit.stores import regions
 from audit.visits import review as review_flow
 from audit.visits.answers import AnswerError
 from audit.vocabulary import VisitStatus
@@ -34,6 +35,7 @@ from audit.web.database import get_db
 from audit.web.errors import message
 from audit.web.formatting import current_locale
 from audit.web.labels import status_label
+from audit.web.list_filters import read_cursor, read_filters
 from audit.web.validation import show_on_form
 from reports import aggregate, text
 from reports.render import thumbnail_uri
@@ -74,9 +76,18 @@ def _warnings() -> dict:
 
 @bp.route("/")
 def index():
-    """The queue of submitted and approved visits, oldest first, with flags worth a look."""
-    visits = review_flow.review_queue(get_db())
-    return render_template("review/index.html", visits=visits, batch_form=BatchForm())
+    """The queue of submitted and approved visits, oldest first, with flags worth a look; a
+    page at a time, filtered by region, score and status."""
+    db, filters = get_db(), read_filters(review_flow.WAITING)
+    page = review_flow.review_page(db, filters, **read_cursor())
+    return render_template("review/index.html", visits=page.rows, page=page, filters=filters,
+                           regions=regions(db), statuses=review_flow.WAITING,
+                           here=_queue_args(), batch_form=BatchForm())
+
+
+def _queue_args() -> dict[str, str]:
+    """The queue's filters and page as query parameters: the batch form returns to them."""
+    return {**read_filters(review_flow.WAITING).args(), **read_cursor()}
 
 
 @bp.route("/batch", methods=["POST"])
@@ -90,14 +101,14 @@ def batch():
                                      current_user.id)
     except DomainError as err:
         flash(message(err), "error")
-        return redirect(url_for("review.index"))
+        return redirect(url_for("review.index", **_queue_args()))
     if done.moved:
         flash(_batch_done(form.step.data, len(done.moved)), "success")
     if done.skipped:
         flash(_("Left as they are, because they had moved meanwhile: %(visits)s.", visits=", ".join(
             f"{v['store_code'] or '#' + str(v['id'])} ({status_label(v['status'] or '—')})"
             for v in done.skipped)), "error")
-    return redirect(url_for("review.index"))
+    return redirect(url_for("review.index", **_queue_args()))
 
 
 def _batch_done(step: str, count: int) -> str:

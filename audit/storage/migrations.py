@@ -603,3 +603,20 @@ def m021_photo_position(db: Database) -> None:
     _run(db, """
 ALTER TABLE photos ADD COLUMN lat REAL;
 ALTER TABLE photos ADD COLUMN lon REAL""")
+
+
+@migrations()
+def m023_paged_list_indexes(db: Database) -> None:
+    """The paged lists (audit/paging.py) read one page from the index of their order, never the
+    whole list: the manager's stores by region and code, the review queue (only the waiting
+    visits, by time sent) and the admin's visits by window."""
+    _run(
+        db,
+        """
+CREATE INDEX stores_list_order ON stores (region, code);
+CREATE INDEX visits_review_queue ON visits (COALESCE(submitted_at, ''), id)
+    WHERE status IN ('submitted', 'approved');
+CREATE INDEX visits_window ON visits (window_start, id);
+CREATE INDEX visits_status_window ON visits (status, window_start, id)
+""",
+    )

@@ -30,7 +30,7 @@ STATUS_BY_CODE = {"bad_uuid": 400, "bad_client_id": 400, "bad_criterion": 400, "
                   "visit_cancelled": 410, "visit_moved": 410,
                   # one user's render requests over AUDIT_RENDER_CAP: "too many requests"
                   "render_cap": 429,
-                  "busy": 503}
+                  "busy": 503, "bad_cursor": 400}
 
 
 def http_status(error: DomainError) -> int:
