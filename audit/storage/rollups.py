@@ -16,6 +16,7 @@ decimal any page prints.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -198,3 +199,67 @@ def _next_month(day: date) -> date:
 def score(units: int | float) -> float:
     """A sum of score units as a sum of scores."""
     return units / SCALE
+
+
+# A scope of stores: SQL selecting store ids, and its parameters.
+Scope = tuple[str, list]
+
+
+def channel_scope(channel: str) -> Scope:
+    """The stores of one channel."""
+    return "SELECT id FROM stores WHERE channel = ?", [channel]
+
+
+def ids_scope(store_ids: list[int]) -> Scope:
+    """These stores (one JSON parameter, however many: binding each id fails past ~33,000)."""
+    return "SELECT value FROM json_each(?)", [json.dumps(sorted(set(store_ids)))]
+
+
+def visit_cells(db: Database, scope: Scope, start: str, end: str) -> list[tuple]:
+    """(store_id, month, version_id, visits, scored, score units, passed, knocked out) of the
+    published visits of the scope's stores from start to end (ISO days, both included).
+
+    Whole months come from rollup_visits; the days of a month the period only partly covers
+    from the visits themselves (the index by day, m008), summed the very same way.
+    """
+    part = split(start, end)
+    rows = []
+    if part.months:
+        rows += db.execute(
+            f"""SELECT store_id, month, version_id, visits, scored, score_units, passed,
+                       knocked_out
+                FROM rollup_visits WHERE month BETWEEN ? AND ? AND store_id IN ({scope[0]})""",  # noqa: S608
+            [*part.months, *scope[1]]).fetchall()
+    for first, last in part.edges:
+        rows += db.execute(
+            f"""SELECT v.store_id, substr({visit_day('v')}, 1, 7) AS month, v.version_id,
+                       COUNT(*), COUNT(v.score), SUM(COALESCE({_units('v.score')}, 0)),
+                       SUM(COALESCE(v.passed, 0) != 0), SUM(COALESCE(v.knocked_out, 0) != 0)
+                FROM visits v WHERE v.status = 'published'
+                  AND {visit_day('v')} BETWEEN ? AND ? AND +v.store_id IN ({scope[0]})
+                GROUP BY v.store_id, month, v.version_id""",  # noqa: S608
+            [first, last, *scope[1]]).fetchall()
+    return rows
+
+
+def section_cells(db: Database, scope: Scope, start: str, end: str) -> list[tuple]:
+    """(store_id, month, section key, rows, scored, score units) of the section scores of the
+    published visits of the scope's stores from start to end, as visit_cells reads them."""
+    part = split(start, end)
+    rows = []
+    if part.months:
+        rows += db.execute(
+            f"""SELECT store_id, month, section_key, rows, scored, score_units
+                FROM rollup_sections
+                WHERE month BETWEEN ? AND ? AND store_id IN ({scope[0]})""",  # noqa: S608
+            [*part.months, *scope[1]]).fetchall()
+    for first, last in part.edges:
+        rows += db.execute(
+            f"""SELECT v.store_id, substr({visit_day('v')}, 1, 7) AS month, ss.section_key,
+                       COUNT(*), COUNT(ss.score), SUM(COALESCE({_units('ss.score')}, 0))
+                FROM visits v JOIN section_scores ss ON ss.visit_id = v.id
+                WHERE v.store_id IN ({scope[0]}) AND v.status = 'published'
+                  AND {visit_day('v')} BETWEEN ? AND ?
+                GROUP BY v.store_id, month, ss.section_key""",  # noqa: S608
+            [*scope[1], first, last]).fetchall()
+    return rows
