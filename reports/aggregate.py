@@ -355,8 +355,9 @@ def _store_figures(db: Database, store_ids: list[int], period: Period) -> dict[i
     if not store_ids:
         return {}
     out: dict[int, dict] = {}
-    for sid, _month, version, visits, scored, units, passed, knocked in rollups.visit_cells(
-            db, rollups.ids_scope(store_ids), period.start.isoformat(), period.end.isoformat()):
+    for sid, version, visits, scored, units, passed, knocked in rollups.visit_cells(
+            db, rollups.ids_scope(store_ids), period.start.isoformat(), period.end.isoformat(),
+            by=("store_id", "version_id")):
         own = out.setdefault(sid, {"units": 0, "counted": 0, "visits": 0, "passed": 0,
                                    "knocked_out": 0, "versions": []})
         own["units"] += units
@@ -378,7 +379,7 @@ def _section_cells(db: Database, store_ids: list[int], period: Period
     if not store_ids:
         return {}
     units: dict[tuple[int, str], list[int]] = {}
-    for sid, _month, key, _rows, scored, total in rollups.section_cells(
+    for sid, key, _rows, scored, total in rollups.section_cells(
             db, rollups.ids_scope(store_ids), period.start.isoformat(),
             period.end.isoformat()):
         cell = units.setdefault((sid, key), [0, 0])

@@ -112,25 +112,16 @@ def _read(db: Database, channel: str, start: str, end: str, months_from: str) ->
     scope = rollups.channel_scope(channel)
     visits: dict[tuple, list[int]] = {}
     months: dict[tuple, list[int]] = {}
-    # The visit sums of both ranges in one read (the trend's months start at or before start
-    # in every report; when not, the period's own days are read apart).
-    first = min(start, months_from)
-    for store_id, month, _version, _n, scored, units, _passed, _knocked in (
-            rollups.visit_cells(db, scope, first, end)):
-        if not scored:
-            continue
-        if month >= months_from[:7]:
+    for store_id, month, _n, scored, units, _passed, _knocked in rollups.visit_cells(
+            db, scope, months_from, end, by=("store_id", "month")):
+        if scored:
             _count(months, (regions[store_id], month), units, scored)
-        if first == start and month >= start[:7] and start[8:] == "01":
-            _count(visits, (regions[store_id],), units, scored)
-    if not (first == start and start[8:] == "01"):
-        for store_id, _month, _version, _n, scored, units, _passed, _knocked in (
-                rollups.visit_cells(db, scope, start, end)):
-            if scored:
-                _count(visits, (regions[store_id],), units, scored)
-    sections: dict[tuple, list[int]] = {}
-    for store_id, _month, key, _rows, scored, units in rollups.section_cells(
+    for store_id, _n, scored, units, _passed, _knocked in rollups.visit_cells(
             db, scope, start, end):
+        if scored:
+            _count(visits, (regions[store_id],), units, scored)
+    sections: dict[tuple, list[int]] = {}
+    for store_id, key, _rows, scored, units in rollups.section_cells(db, scope, start, end):
         _count(sections, (regions[store_id], key), units, scored)
     return Figures(_sums(visits), _sums(sections), _sums(months))
 

@@ -215,51 +215,69 @@ def ids_scope(store_ids: list[int]) -> Scope:
     return "SELECT value FROM json_each(?)", [json.dumps(sorted(set(store_ids)))]
 
 
-def visit_cells(db: Database, scope: Scope, start: str, end: str) -> list[tuple]:
-    """(store_id, month, version_id, visits, scored, score units, passed, knocked out) of the
-    published visits of the scope's stores from start to end (ISO days, both included).
+VISIT_KEYS = ("store_id", "month", "version_id")
+SECTION_KEYS = ("store_id", "month", "section_key")
+
+
+def _keys(by: tuple[str, ...], allowed: tuple[str, ...]) -> str:
+    """The GROUP BY columns, checked against our own names."""
+    if not by or not set(by) <= set(allowed):
+        raise ValueError(f"cannot group rollups by {by!r}")
+    return ", ".join(by)
+
+
+def visit_cells(db: Database, scope: Scope, start: str, end: str,
+                by: tuple[str, ...] = ("store_id",)) -> list[tuple]:
+    """(*by, visits, scored, score units, passed, knocked out) of the published visits of the
+    scope's stores from start to end (ISO days, both included), grouped by `by` (of VISIT_KEYS).
 
     Whole months come from rollup_visits; the days of a month the period only partly covers
-    from the visits themselves (the index by day, m008), summed the very same way.
+    from the visits themselves (the index by day, m008), counted the very same way. SQLite sums
+    them, so only the groups reach Python.
     """
+    keys = _keys(by, VISIT_KEYS)
     part = split(start, end)
-    rows = []
+    parts, params = [], []
     if part.months:
-        rows += db.execute(
-            f"""SELECT store_id, month, version_id, visits, scored, score_units, passed,
-                       knocked_out
-                FROM rollup_visits WHERE month BETWEEN ? AND ? AND store_id IN ({scope[0]})""",  # noqa: S608
-            [*part.months, *scope[1]]).fetchall()
+        parts.append(f"""SELECT store_id, month, version_id, visits, scored, score_units,
+                                passed, knocked_out
+                         FROM rollup_visits
+                         WHERE month BETWEEN ? AND ? AND store_id IN ({scope[0]})""")  # noqa: S608
+        params += [*part.months, *scope[1]]
     for first, last in part.edges:
-        rows += db.execute(
-            f"""SELECT v.store_id, substr({visit_day('v')}, 1, 7) AS month, v.version_id,
-                       COUNT(*), COUNT(v.score), SUM(COALESCE({_units('v.score')}, 0)),
-                       SUM(COALESCE(v.passed, 0) != 0), SUM(COALESCE(v.knocked_out, 0) != 0)
-                FROM visits v WHERE v.status = 'published'
-                  AND {visit_day('v')} BETWEEN ? AND ? AND +v.store_id IN ({scope[0]})
-                GROUP BY v.store_id, month, v.version_id""",  # noqa: S608
-            [first, last, *scope[1]]).fetchall()
-    return rows
+        parts.append(f"""SELECT v.store_id, substr({visit_day('v')}, 1, 7), v.version_id, 1,
+                                v.score IS NOT NULL, COALESCE({_units('v.score')}, 0),
+                                COALESCE(v.passed, 0) != 0, COALESCE(v.knocked_out, 0) != 0
+                         FROM visits v WHERE v.status = 'published'
+                           AND {visit_day('v')} BETWEEN ? AND ? AND +v.store_id IN ({scope[0]})""")  # noqa: S608
+        params += [first, last, *scope[1]]
+    return db.execute(
+        f"""SELECT {keys}, SUM(visits), SUM(scored), SUM(score_units), SUM(passed),
+                   SUM(knocked_out)
+            FROM ({" UNION ALL ".join(parts)}) GROUP BY {keys}""",  # noqa: S608
+        params).fetchall()
 
 
-def section_cells(db: Database, scope: Scope, start: str, end: str) -> list[tuple]:
-    """(store_id, month, section key, rows, scored, score units) of the section scores of the
-    published visits of the scope's stores from start to end, as visit_cells reads them."""
+def section_cells(db: Database, scope: Scope, start: str, end: str,
+                  by: tuple[str, ...] = ("store_id", "section_key")) -> list[tuple]:
+    """(*by, rows, scored, score units) of the section scores of the published visits of the
+    scope's stores from start to end, grouped by `by` (of SECTION_KEYS), as visit_cells."""
+    keys = _keys(by, SECTION_KEYS)
     part = split(start, end)
-    rows = []
+    parts, params = [], []
     if part.months:
-        rows += db.execute(
-            f"""SELECT store_id, month, section_key, rows, scored, score_units
-                FROM rollup_sections
-                WHERE month BETWEEN ? AND ? AND store_id IN ({scope[0]})""",  # noqa: S608
-            [*part.months, *scope[1]]).fetchall()
+        parts.append(f"""SELECT store_id, month, section_key, rows, scored, score_units
+                         FROM rollup_sections
+                         WHERE month BETWEEN ? AND ? AND store_id IN ({scope[0]})""")  # noqa: S608
+        params += [*part.months, *scope[1]]
     for first, last in part.edges:
-        rows += db.execute(
-            f"""SELECT v.store_id, substr({visit_day('v')}, 1, 7) AS month, ss.section_key,
-                       COUNT(*), COUNT(ss.score), SUM(COALESCE({_units('ss.score')}, 0))
-                FROM visits v JOIN section_scores ss ON ss.visit_id = v.id
-                WHERE v.store_id IN ({scope[0]}) AND v.status = 'published'
-                  AND {visit_day('v')} BETWEEN ? AND ?
-                GROUP BY v.store_id, month, ss.section_key""",  # noqa: S608
-            [*scope[1], first, last]).fetchall()
-    return rows
+        parts.append(f"""SELECT v.store_id, substr({visit_day('v')}, 1, 7), ss.section_key, 1,
+                                ss.score IS NOT NULL, COALESCE({_units('ss.score')}, 0)
+                         FROM visits v JOIN section_scores ss ON ss.visit_id = v.id
+                         WHERE v.store_id IN ({scope[0]}) AND v.status = 'published'
+                           AND {visit_day('v')} BETWEEN ? AND ?""")  # noqa: S608
+        params += [*scope[1], first, last]
+    return db.execute(
+        f"""SELECT {keys}, SUM(rows), SUM(scored), SUM(score_units)
+            FROM ({" UNION ALL ".join(parts)}) GROUP BY {keys}""",  # noqa: S608
+        params).fetchall()
