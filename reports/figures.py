@@ -116,10 +116,13 @@ def _read(db: Database, channel: str, start: str, end: str, months_from: str) ->
             db, scope, months_from, end, by=("store_id", "month")):
         if scored:
             _count(months, (regions[store_id], month), units, scored)
-    for store_id, _n, scored, units, _passed, _knocked in rollups.visit_cells(
-            db, scope, start, end):
-        if scored:
-            _count(visits, (regions[store_id],), units, scored)
+            if months_from == start:  # the trend's months are the period: one read for both
+                _count(visits, (regions[store_id],), units, scored)
+    if months_from != start:
+        for store_id, _n, scored, units, _passed, _knocked in rollups.visit_cells(
+                db, scope, start, end):
+            if scored:
+                _count(visits, (regions[store_id],), units, scored)
     sections: dict[tuple, list[int]] = {}
     for store_id, key, _rows, scored, units in rollups.section_cells(db, scope, start, end):
         _count(sections, (regions[store_id], key), units, scored)
