@@ -101,31 +101,31 @@ def channel_figures(db: Database, channel: str, start: str, end: str,
 
 
 def _read(db: Database, channel: str, start: str, end: str, months_from: str) -> Figures:
-    """The channel's sums from the rollups (audit/storage/rollups.py), summed per region here.
+    """The channel's sums per region from the rollups (audit/storage/rollups.py).
 
     Whole months are a row per store and month whatever the visits behind them, so a year of
     the chain costs the same at 10,000 or 1,000,000 visits; only the days of a month the period
     covers in part are read from the visits. Sums stay integers (score units) until the end, so
     the figures do not depend on the order the rows come in.
     """
-    regions = dict(db.execute("SELECT id, region FROM stores WHERE channel = ?", [channel]))
     scope = rollups.channel_scope(channel)
     visits: dict[tuple, list[int]] = {}
     months: dict[tuple, list[int]] = {}
-    for store_id, month, _n, scored, units, _passed, _knocked in rollups.visit_cells(
-            db, scope, months_from, end, by=("store_id", "month")):
+    for region, month, _n, scored, units, _passed, _knocked in rollups.visit_cells(
+            db, scope, months_from, end, by=("region", "month")):
         if scored:
-            _count(months, (regions[store_id], month), units, scored)
+            _count(months, (region, month), units, scored)
             if months_from == start:  # the trend's months are the period: one read for both
-                _count(visits, (regions[store_id],), units, scored)
+                _count(visits, (region,), units, scored)
     if months_from != start:
-        for store_id, _n, scored, units, _passed, _knocked in rollups.visit_cells(
-                db, scope, start, end):
+        for region, _n, scored, units, _passed, _knocked in rollups.visit_cells(
+                db, scope, start, end, by=("region",)):
             if scored:
-                _count(visits, (regions[store_id],), units, scored)
+                _count(visits, (region,), units, scored)
     sections: dict[tuple, list[int]] = {}
-    for store_id, key, _rows, scored, units in rollups.section_cells(db, scope, start, end):
-        _count(sections, (regions[store_id], key), units, scored)
+    for region, key, _rows, scored, units in rollups.section_cells(
+            db, scope, start, end, by=("region", "section_key")):
+        _count(sections, (region, key), units, scored)
     return Figures(_sums(visits), _sums(sections), _sums(months))
 
 

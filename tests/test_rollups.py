@@ -107,3 +107,36 @@ def test_rebuild_command_recomputes_the_rollups(db, people, pool, runner):
 ])
 def test_a_period_splits_into_whole_months_and_edge_days(start, end, months, edges):
     assert rollups.split(start, end) == rollups.Split(months, edges)
+
+
+@pytest.mark.parametrize(("start", "end"), [
+    ("2026-09-01", "2026-11-30"),  # whole months: rollups only
+    ("2026-09-30", "2026-11-01"),  # a day of September and of November: edges from the visits
+    ("2026-10-01", "2026-10-01"),  # one day
+    ("2026-10-02", "2026-11-02"),  # no whole month
+])
+def test_period_sums_from_rollups_and_edges_equal_the_published_visits_of_the_period(
+        db, people, pool, start, end):
+    for visit_id in pool:
+        review_flow.approve(db, visit_id, people["admin"])
+        review_flow.publish(db, visit_id, people["admin"])
+    stores = sorted({db["visits"].get(v)["store_id"] for v in pool})
+    got = {(store, region): (visits, scored, units) for store, region, visits, scored, units, *_
+           in rollups.visit_cells(db, rollups.ids_scope(stores), start, end,
+                                  by=("store_id", "region"))}
+    want = {(store, region): (visits, scored, units)
+            for store, region, visits, scored, units in db.execute(
+                """SELECT v.store_id, s.region, COUNT(*), COUNT(v.score),
+                          SUM(CAST(ROUND(v.score * 1e9) AS INTEGER))
+                   FROM visits v JOIN stores s ON s.id = v.store_id
+                   WHERE v.status = 'published'
+                     AND substr(v.started_at, 1, 10) BETWEEN ? AND ?
+                   GROUP BY v.store_id""", [start, end])}
+    assert got == want and want
+    sections = rollups.section_cells(db, rollups.ids_scope(stores), start, end,
+                                     by=("region",))
+    assert [(region, rows) for region, rows, *_ in sections] == db.execute(
+        """SELECT s.region, COUNT(*) FROM visits v JOIN stores s ON s.id = v.store_id
+           JOIN section_scores ss ON ss.visit_id = v.id
+           WHERE substr(v.started_at, 1, 10) BETWEEN ? AND ? GROUP BY s.region""",
+        [start, end]).fetchall()

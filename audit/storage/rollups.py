@@ -215,15 +215,22 @@ def ids_scope(store_ids: list[int]) -> Scope:
     return "SELECT value FROM json_each(?)", [json.dumps(sorted(set(store_ids)))]
 
 
-VISIT_KEYS = ("store_id", "month", "version_id")
-SECTION_KEYS = ("store_id", "month", "section_key")
+# What the sums may be grouped by; "region" is the store's region (a join with stores).
+VISIT_KEYS = ("store_id", "month", "version_id", "region")
+SECTION_KEYS = ("store_id", "month", "section_key", "region")
 
 
 def _keys(by: tuple[str, ...], allowed: tuple[str, ...]) -> str:
     """The GROUP BY columns, checked against our own names."""
     if not by or not set(by) <= set(allowed):
         raise ValueError(f"cannot group rollups by {by!r}")
-    return ", ".join(by)
+    return ", ".join("s.region" if key == "region" else f"u.{key}" for key in by)
+
+
+def _join(by: tuple[str, ...]) -> str:
+    """The join with stores when the sums are grouped by region (SQLite then returns a row per
+    region and month instead of one per store: fewer rows to carry into Python)."""
+    return " JOIN stores s ON s.id = u.store_id" if "region" in by else ""
 
 
 def visit_cells(db: Database, scope: Scope, start: str, end: str,
@@ -245,16 +252,19 @@ def visit_cells(db: Database, scope: Scope, start: str, end: str,
                          WHERE month BETWEEN ? AND ? AND store_id IN ({scope[0]})""")  # noqa: S608
         params += [*part.months, *scope[1]]
     for first, last in part.edges:
-        parts.append(f"""SELECT v.store_id, substr({visit_day('v')}, 1, 7), v.version_id, 1,
-                                v.score IS NOT NULL, COALESCE({_units('v.score')}, 0),
-                                COALESCE(v.passed, 0) != 0, COALESCE(v.knocked_out, 0) != 0
+        parts.append(f"""SELECT v.store_id AS store_id, substr({visit_day('v')}, 1, 7) AS month,
+                                v.version_id AS version_id, 1 AS visits,
+                                v.score IS NOT NULL AS scored,
+                                COALESCE({_units('v.score')}, 0) AS score_units,
+                                COALESCE(v.passed, 0) != 0 AS passed,
+                                COALESCE(v.knocked_out, 0) != 0 AS knocked_out
                          FROM visits v WHERE v.status = 'published'
                            AND {visit_day('v')} BETWEEN ? AND ? AND +v.store_id IN ({scope[0]})""")  # noqa: S608
         params += [first, last, *scope[1]]
     return db.execute(
-        f"""SELECT {keys}, SUM(visits), SUM(scored), SUM(score_units), SUM(passed),
-                   SUM(knocked_out)
-            FROM ({" UNION ALL ".join(parts)}) GROUP BY {keys}""",  # noqa: S608
+        f"""SELECT {keys}, SUM(u.visits), SUM(u.scored), SUM(u.score_units), SUM(u.passed),
+                   SUM(u.knocked_out)
+            FROM ({" UNION ALL ".join(parts)}) u{_join(by)} GROUP BY {keys}""",  # noqa: S608
         params).fetchall()
 
 
@@ -271,13 +281,15 @@ def section_cells(db: Database, scope: Scope, start: str, end: str,
                          WHERE month BETWEEN ? AND ? AND store_id IN ({scope[0]})""")  # noqa: S608
         params += [*part.months, *scope[1]]
     for first, last in part.edges:
-        parts.append(f"""SELECT v.store_id, substr({visit_day('v')}, 1, 7), ss.section_key, 1,
-                                ss.score IS NOT NULL, COALESCE({_units('ss.score')}, 0)
+        parts.append(f"""SELECT v.store_id AS store_id, substr({visit_day('v')}, 1, 7) AS month,
+                                ss.section_key AS section_key, 1 AS rows,
+                                ss.score IS NOT NULL AS scored,
+                                COALESCE({_units('ss.score')}, 0) AS score_units
                          FROM visits v JOIN section_scores ss ON ss.visit_id = v.id
                          WHERE v.store_id IN ({scope[0]}) AND v.status = 'published'
                            AND {visit_day('v')} BETWEEN ? AND ?""")  # noqa: S608
         params += [*scope[1], first, last]
     return db.execute(
-        f"""SELECT {keys}, SUM(rows), SUM(scored), SUM(score_units)
-            FROM ({" UNION ALL ".join(parts)}) GROUP BY {keys}""",  # noqa: S608
+        f"""SELECT {keys}, SUM(u.rows), SUM(u.scored), SUM(u.score_units)
+            FROM ({" UNION ALL ".join(parts)}) u{_join(by)} GROUP BY {keys}""",  # noqa: S608
         params).fetchall()
