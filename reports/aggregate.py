@@ -97,12 +97,11 @@ def _benchmarks(db: Database, store: dict, period: Period) -> dict:
 def _trend(db: Database, store: dict, period: Period, months: int = 12) -> list[dict]:
     """Monthly mean score of the store, its region and the chain (same channel)."""
     keys = period.months(months)
-    own = {r[0]: (r[1], r[2]) for r in db.execute(
-        f"""SELECT substr({VISIT_DAY}, 1, 7) AS month, AVG(v.score), COUNT(*)
-            FROM visits v WHERE v.store_id = :store AND v.status = 'published'
-              AND {VISIT_DAY} BETWEEN :start AND :end
-            GROUP BY month""",  # noqa: S608
-        {"store": store["id"], "start": keys[0] + "-01", "end": period.end.isoformat()})}
+    # The store's own months from the rollups too: a row per month, whatever its visits.
+    own = {month: (_ratio(rollups.score(units), scored), visits)
+           for month, visits, scored, units, _passed, _knocked in rollups.visit_cells(
+               db, rollups.ids_scope([store["id"]]), keys[0] + "-01", period.end.isoformat(),
+               by=("month",))}
     figures = _figures(db, store, period, months)
     out = []
     for m in keys:
