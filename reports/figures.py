@@ -1,7 +1,8 @@
 """Region and chain figures: what every store report of a channel and period compares with.
 
-They are averages over the whole channel (a year of the chain at 100,000 visits is 12,000 visits
-and 72,000 section scores, ~50 ms to read) and the same for every store of that channel, so each
+They are averages over the whole channel, read from the rollups (audit/storage/rollups.py: a
+row per store and month, and per store, month and section, whatever the visits behind them), and
+the same for every store of that channel, so each
 process keeps them per (channel, period) until the data under them changes: the key holds
 `figures_stamp`, which triggers (m009) bump in the very transaction that publishes, unpublishes
 or re-scores a visit, or moves a store to another region or channel. A report run over 200 stores
