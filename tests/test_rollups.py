@@ -21,6 +21,7 @@ step = st.one_of(
     st.tuples(st.just("unpublish"), st.integers(0, 5)),
     st.tuples(st.just("redate"), st.integers(0, 5), st.sampled_from(DAYS)),
     st.tuples(st.just("restore"), st.integers(0, 5)),
+    st.tuples(st.just("move_store"), st.integers(0, 5), st.integers(0, 5)),
 )
 
 
@@ -43,6 +44,10 @@ def _apply(db, admin, visits, op) -> None:
         with db.atomic():
             db.execute("UPDATE visits SET started_at = ? WHERE id = ?",
                        [op[2] + "T10:00:00+00:00", visit_id])
+    elif op[0] == "move_store":  # a visit filed under the wrong store, set right by hand
+        with db.atomic():
+            db.execute("UPDATE visits SET store_id = (SELECT store_id FROM visits WHERE id = ?)"
+                       " WHERE id = ?", [visits[op[2]], visit_id])
     elif op[0] == "restore" and status == "approved":
         with db.atomic():
             db.execute("UPDATE visits SET status = 'submitted' WHERE id = ?", [visit_id])
