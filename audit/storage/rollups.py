@@ -8,6 +8,12 @@ visit (the lifecycle's move(), a reviewer's correction, the demo, an import) kee
 as m009's figures_stamp already does for the kept figures. `rebuild` recomputes them from the
 visits; a test proves rebuild == the incremental rows after random sequences of moves.
 
+Triggers rather than a call after move(): publishes are moves, but corrections re-score through
+scores.rescore, and the demo and bulk loads insert published visits directly; a trigger cannot
+be forgotten by the next writer. The module lives in audit/storage because reports/ may read
+storage but not the domain (tests/test_layout.py). m024 ran triggers_sql() as it was then: a
+change to the triggers is a new migration that drops and re-creates them, then rebuilds.
+
 Scores are summed as integers in units of 1e-9 (SCALE): a float sum kept by adding and taking
 away drifts with the order of the moves, so it could never equal a rebuild exactly; an integer
 sum does. A mean from them differs from the float mean by less than 1e-9, far below the one
