@@ -1,7 +1,8 @@
 """Region and chain figures: what every store report of a channel and period compares with.
 
-They are averages over the whole channel (a year of the chain at 100,000 visits is 12,000 visits
-and 72,000 section scores, ~50 ms to read) and the same for every store of that channel, so each
+They are averages over the whole channel, read from the rollups (audit/storage/rollups.py: a
+row per store and month, and per store, month and section, whatever the visits behind them), and
+the same for every store of that channel, so each
 process keeps them per (channel, period) until the data under them changes: the key holds
 `figures_stamp`, which triggers (m009) bump in the very transaction that publishes, unpublishes
 or re-scores a visit, or moves a store to another region or channel. A report run over 200 stores
@@ -18,10 +19,11 @@ from functools import cached_property
 
 from sqlite_utils import Database
 
+from audit.storage import rollups
 from audit.storage.db import database_file, snapshot
 
-# The day a visit counts on: the day it started, else the day it was submitted.
-VISIT_DAY = "substr(COALESCE(v.started_at, v.submitted_at), 1, 10)"
+# The day a visit counts on (the one rule, audit/storage/rollups.py visit_day).
+VISIT_DAY = rollups.visit_day("v")
 KEPT = 64
 
 _kept: OrderedDict[tuple, Figures] = OrderedDict()
@@ -100,41 +102,41 @@ def channel_figures(db: Database, channel: str, start: str, end: str,
 
 
 def _read(db: Database, channel: str, start: str, end: str, months_from: str) -> Figures:
-    """Two reads (in the caller's snapshot), grouped by store, then summed per region here.
+    """The channel's sums per region from the rollups (audit/storage/rollups.py).
 
-    Grouping by region in SQL joined every visit to its store and sorted 72,000 section scores
-    by (region, section): 132 ms cold for a year at 100,000 visits. Per store along the indexes
-    (m007, m008) and summed here it is about half that (`make bench`, "first of its channel").
+    Whole months are a row per store and month whatever the visits behind them, so a year of
+    the chain costs the same at 10,000 or 1,000,000 visits; only the days of a month the period
+    covers in part are read from the visits. Sums stay integers (score units) until the end, so
+    the figures do not depend on the order the rows come in.
     """
-    regions = dict(db.execute("SELECT id, region FROM stores WHERE channel = ?", [channel]))
-    visits: Sums = {}
-    months: Sums = {}
-    # The visit scores of both ranges in one pass over the index by day (m008 covers them).
-    for store_id, day, score in db.execute(
-            f"""SELECT v.store_id, {VISIT_DAY}, v.score FROM visits v
-                WHERE v.status = 'published' AND {VISIT_DAY} BETWEEN ? AND ?
-                  AND v.score IS NOT NULL""",  # noqa: S608
-            [min(start, months_from), end]):
-        region = regions.get(store_id)
-        if region is None:  # a store of the other channel
-            continue
-        if start <= day:
-            _count(visits, (region,), score)
-        if months_from <= day:
-            _count(months, (region, day[:7]), score)
-    sections: Sums = {}
-    for store_id, key, total, counted in db.execute(
-            f"""SELECT v.store_id, ss.section_key, TOTAL(ss.score), COUNT(ss.score)
-                FROM visits v JOIN section_scores ss ON ss.visit_id = v.id
-                WHERE v.store_id IN (SELECT id FROM stores WHERE channel = ?)
-                  AND v.status = 'published' AND {VISIT_DAY} BETWEEN ? AND ?
-                GROUP BY v.store_id, ss.section_key""",  # noqa: S608
-            [channel, start, end]):
-        _count(sections, (regions[store_id], key), total, counted)
-    return Figures(visits, sections, months)
+    scope = rollups.channel_scope(channel)
+    visits: dict[tuple, list[int]] = {}
+    months: dict[tuple, list[int]] = {}
+    for region, month, _n, scored, units, _passed, _knocked in rollups.visit_cells(
+            db, scope, months_from, end, by=("region", "month")):
+        if scored:
+            _count(months, (region, month), units, scored)
+            if months_from == start:  # the trend's months are the period: one read for both
+                _count(visits, (region,), units, scored)
+    if months_from != start:
+        for region, _n, scored, units, _passed, _knocked in rollups.visit_cells(
+                db, scope, start, end, by=("region",)):
+            if scored:
+                _count(visits, (region,), units, scored)
+    sections: dict[tuple, list[int]] = {}
+    for region, key, _rows, scored, units in rollups.section_cells(
+            db, scope, start, end, by=("region", "section_key")):
+        _count(sections, (region, key), units, scored)
+    return Figures(_sums(visits), _sums(sections), _sums(months))
 
 
-def _count(sums: Sums, key: tuple, total: float, counted: int = 1) -> None:
-    """Add a sum of `counted` scores to sums[key]."""
-    was = sums.get(key, (0.0, 0))
-    sums[key] = (was[0] + total, was[1] + counted)
+def _sums(units: dict[tuple, list[int]]) -> Sums:
+    """Integer score units and counts as sums of scores and counts."""
+    return {key: (rollups.score(total), counted) for key, (total, counted) in units.items()}
+
+
+def _count(sums: dict[tuple, list[int]], key: tuple, units: int, counted: int) -> None:
+    """Add a sum of `counted` scores (in score units) to sums[key]."""
+    was = sums.setdefault(key, [0, 0])
+    was[0] += units
+    was[1] += counted

@@ -110,12 +110,14 @@ def test_no_store_report_page_is_near_empty(demo, code, period, lang):
 
 
 @pytest.mark.parametrize("lang", ["en", "pl"])
-def test_a_visit_report_is_one_page_without_a_page_for_the_closing_note(demo, lang):
+def test_a_visit_report_has_no_page_for_the_closing_note_alone(demo, lang):
+    # The built-in physical set has 40 questions since its purchase and staff branches (issue
+    # 22): two pages, the second holding sections as well as the closing note.
     visit = demo.execute("SELECT MIN(id) FROM visits WHERE status = 'published'").fetchone()[0]
     pdf = render.html_to_pdf(render.visit_html(aggregate.visit_report(demo, visit, lang)))
     document = pages(pdf)
     assert near_empty(document) == []
-    assert len(document) == 1
+    assert len(document) <= 2
 
 
 @pytest.mark.parametrize(("lang", "region"), [("pl", "Mazowieckie"), ("ru", "Mazowieckie"),

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from audit.errors import DomainError
+from audit.storage import rollups
 from audit.storage.db import open_db, upgrade
 from audit.users import create_user
 from audit.vocabulary import Role
@@ -32,6 +33,21 @@ def db_upgrade() -> None:
     click.echo(f"Applied {len(applied)} migrations:")
     for name in applied:
         click.echo(f"  {name}")
+
+
+@db_cli.command("rebuild-rollups")
+def db_rebuild_rollups() -> None:
+    """Recompute the rollups (sums of published visits per store and month) from the visits.
+
+    Example: flask --app app db rebuild-rollups
+    """
+    db = open_db(current_app.config["DATABASE"])
+    try:
+        rollups.rebuild(db)
+        count = db.execute("SELECT COUNT(*) FROM rollup_visits").fetchone()[0]
+    finally:
+        db.close()
+    click.echo(f"Rollups rebuilt: {count} store-month rows.")
 
 
 @users_cli.command("create")

@@ -6,6 +6,8 @@ import re
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from audit.storage import rollups
+
 migrations = Migrations("audit")
 
 
@@ -620,3 +622,16 @@ CREATE INDEX visits_window ON visits (window_start, id);
 CREATE INDEX visits_status_window ON visits (status, window_start, id)
 """,
     )
+
+
+@migrations()
+def m024_rollups(db: Database) -> None:
+    """Sums and counts of published visits per store and month (and section), kept by triggers
+    in the transaction that changes a published visit (audit/storage/rollups.py), then filled
+    from the visits there are."""
+    _run(db, rollups.TABLES_SQL)
+    # The triggers' bodies hold ';' inside BEGIN ... END: run them one by one.
+    for statement in rollups.triggers_sql().split(" END;\n"):
+        if statement.strip():
+            db.execute(statement if statement.rstrip().endswith("END") else statement + " END")
+    rollups.rebuild(db)
