@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+DEFAULT_DAYS = 182  # a report asked for without dates covers the last six months
+
 
 class PeriodError(ValueError):
     """A period that cannot be used; the message says why."""
@@ -52,3 +54,9 @@ class Period:
             out.append(f"{year:04d}-{month:02d}")
             year, month = (year, month - 1) if month > 1 else (year - 1, 12)
         return out[::-1]
+
+
+def default_period(today: date | None = None) -> Period:
+    """The period a report covers when none is given: the last DEFAULT_DAYS days to today."""
+    end = today or date.today()
+    return Period(end - timedelta(days=DEFAULT_DAYS - 1), end)

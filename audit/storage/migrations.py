@@ -499,3 +499,17 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id)""",
     )
+
+
+@migrations()
+def m025_prerender(db: Database) -> None:
+    """Pre-rendered reports (audit/prerender.py): a job nobody waits for is `background` (its
+    renders go behind every person's), and each reader of visit_events keeps its own cursor (the
+    last event it handled), moved in the transaction that acts on the events: a crash replays,
+    never skips. The pre-renderer starts after the events that exist now: history needs none."""
+    _run(db, """
+ALTER TABLE jobs ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE event_cursors (consumer TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
+INSERT INTO event_cursors (consumer, last_id)
+SELECT 'prerender', COALESCE(MAX(id), 0) FROM visit_events
+""")
