@@ -12,7 +12,9 @@ The renders go through the ordinary run machinery (audit/report_runs.py) as `bac
 behind every person's render on the queue, outside the fair turns, and a report already waiting
 to be pre-rendered is not added again. Which reports: the store report for the period a manager
 gets without choosing one (reports.period.default_period, the "Last 6 months" button), in the
-language of each of the store's managers (the app's default for those who chose none).
+language of each of the store's managers (the app's default for those who chose none); and the
+summary of the store's region for the same period in each admin's language
+(audit/summary_prerender.py: rendered on the queue too, but not kept across a crash).
 
 Nothing here changes what is served as current: the cache key of a store report already moves
 with every publish (render.store_cache_path), so a download between a publish and its
@@ -25,12 +27,14 @@ import json
 import logging
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlite_utils import Database
 
 from audit import report_runs
+from audit import summary_prerender as summaries
 from audit.storage.db import now, open_db
 from audit.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from reports.period import Period, default_period
@@ -69,24 +73,37 @@ def kick(config: Mapping[str, Any]) -> None:
 
 
 def _catch_up_in_thread(config: dict) -> None:
-    """Catch up on a connection of its own and make sure each new job is driven."""
+    """Catch up on a connection of its own, make sure each new job is driven, then render the
+    touched regions' summaries."""
     db = open_db(config["DATABASE"])
+    languages = tuple(config.get("LANGUAGES", LANGUAGES))
+    default = config.get("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     try:
-        for job_id in catch_up(db, languages=tuple(config.get("LANGUAGES", LANGUAGES)),
-                               default_language=config.get("BABEL_DEFAULT_LOCALE",
-                                                           DEFAULT_LANGUAGE)):
+        caught = catch_up(db, languages=languages, default_language=default)
+        for job_id in caught.jobs:
             report_runs.ensure_driver(config, db, job_id)
+        summaries.render_regions(config, db, caught.regions,
+                                 admin_languages(db, languages, default))
     except Exception:  # noqa: BLE001 - a thread's error would vanish; the next kick replays
         log.exception("pre-render catch-up failed")
     finally:
         db.close()
 
 
+@dataclass(frozen=True)
+class Caught:
+    """What one catch-up did: the background runs it started and the regions the events touch."""
+
+    jobs: list[int]
+    regions: list[str]
+
+
 def catch_up(db: Database, *, today: date | None = None, languages: tuple[str, ...] = LANGUAGES,
-             default_language: str = DEFAULT_LANGUAGE) -> list[int]:
+             default_language: str = DEFAULT_LANGUAGE) -> Caught:
     """Record pre-renders for the events after the cursor and move it (one transaction).
 
-    Returns the ids of the jobs it started (none when no event publishes or unpublishes).
+    Returns the runs it started (none when no event publishes or unpublishes) and the regions
+    of the stores the events touch (their summaries are rendered outside the transaction).
     """
     period = default_period(today)
     with db.atomic():
@@ -104,7 +121,17 @@ def catch_up(db: Database, *, today: date | None = None, languages: tuple[str, .
                     by_language.setdefault(lang, []).append(store_id)
         jobs = [_start(db, store_ids, period, lang) for lang, store_ids in by_language.items()]
         db.execute("UPDATE event_cursors SET last_id = ? WHERE consumer = ?", [last, CONSUMER])
-    return jobs
+        regions = [r[0] for r in db.execute(
+            "SELECT DISTINCT region FROM stores WHERE id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY region", [json.dumps([store_id for _e, store_id in rows])])]
+    return Caught(jobs, regions)
+
+
+def admin_languages(db: Database, languages: tuple[str, ...], default_language: str) -> list[str]:
+    """The languages the active admins (who download the summaries) read, sorted."""
+    rows = db.execute("SELECT DISTINCT language FROM users WHERE role = 'admin' AND active = 1")
+    return sorted({r[0] if r[0] in languages else default_language for r in rows}
+                  or {default_language})
 
 
 def store_languages(db: Database, store_id: int, languages: tuple[str, ...],

@@ -40,7 +40,8 @@ BLUEPRINTS = ("audit.admin", "audit.shopper", "audit.review", "audit.manager", "
 REPORT_MAY_IMPORT = ("criteria", "reports", "audit.storage", "audit.vocabulary", "audit.errors")
 DOMAIN = ("audit.visits", "audit.criteria_sets", "audit.stores", "audit.users", "audit.actions",
           "audit.report_runs", "audit.demo", "audit.errors", "audit.vocabulary",
-          "audit.api_tokens", "audit.prerender")
+          "audit.api_tokens", "audit.prerender",
+          "audit.summary_prerender")
 
 @dataclass(frozen=True)
 class Import:

@@ -74,12 +74,12 @@ def test_a_publish_records_a_prerender_of_the_default_period_in_each_managers_la
     started = prerender.catch_up(db)
 
     period = default_period()
-    assert len(started) == 2  # one run per language
+    assert len(started.jobs) == 2 and started.regions == ["East"]  # one run per language
     assert background_items(db) == [
         (store, lang, "pending", period.start.isoformat(), period.end.isoformat())
         for lang in ("pl", "ru")]
     assert cursor(db) == db.execute("SELECT MAX(id) FROM visit_events").fetchone()[0]
-    assert prerender.catch_up(db) == []  # nothing new: nothing again
+    assert prerender.catch_up(db) == prerender.Caught([], [])  # nothing new: nothing again
 
 
 def test_a_store_without_managers_is_prerendered_in_the_default_language(db, people):
@@ -94,12 +94,12 @@ def test_ten_publishes_of_one_store_leave_one_waiting_prerender_per_report(
     store = make_store(db, "PR-4")
     visits = [approved_visit(db, store, people["shopper"], days_ago=n + 1) for n in range(10)]
     review_flow.publish(db, visits[0], people["admin"])
-    first = prerender.catch_up(db)[0]
+    first = prerender.catch_up(db).jobs[0]
     assert jobs.take_lease(db, first)  # a driver holds it ...
     jobs.advance(db, filequeue, first, jobs.Folders.of(app.config))  # ... and its render is queued
     for visit in visits[1:]:
         review_flow.publish(db, visit, people["admin"])
-        for job_id in prerender.catch_up(db):
+        for job_id in prerender.catch_up(db).jobs:
             jobs.take_lease(db, job_id)
             jobs.advance(db, filequeue, job_id, jobs.Folders.of(app.config))
     # The render under way and one waiting for it (it reads the data when its turn comes).
@@ -111,7 +111,7 @@ def test_prerenders_go_behind_a_managers_request_and_take_no_fair_turn(
         app, db, people, filequeue, no_drivers):
     store, other = make_store(db, "PR-5"), make_store(db, "PR-6")
     review_flow.publish(db, approved_visit(db, store, people["shopper"]), people["admin"])
-    background = prerender.catch_up(db)[0]
+    background = prerender.catch_up(db).jobs[0]
     jobs.advance(db, filequeue, background, jobs.Folders.of(app.config))
     asked = ask(app, db, people["manager"], other, default_period())
     assert queue_order(db, filequeue) == [asked, background]
@@ -123,7 +123,7 @@ def test_a_managers_download_starts_its_own_render_rather_than_wait_behind_a_pre
         app, db, people, filequeue, no_drivers):
     store = make_store(db, "PR-7")
     review_flow.publish(db, approved_visit(db, store, people["shopper"]), people["admin"])
-    background = prerender.catch_up(db)[0]
+    background = prerender.catch_up(db).jobs[0]
     jobs.advance(db, filequeue, background, jobs.Folders.of(app.config))
     path, job = jobs.store_report(app.config, db, store, default_period(), "en",
                                   people["manager"])
@@ -222,3 +222,9 @@ def test_a_published_visit_is_rendered_without_anyone_asking_and_downloaded_from
     assert pdf.mimetype == "application/pdf" and pdf.data == fresh.read_bytes()
     assert db["jobs"].count == runs  # served from the cache: no render was started
     assert db.execute("SELECT status FROM jobs WHERE background = 1").fetchall() == [("done",)]
+
+    summary = render.summary_cache_path(db, default_period(), "en", region="North",
+                                        report_dir=app.config["REPORT_DIR"])
+    wait_for(summary)  # the region's summary too, for the admins
+    asked = login("admin").get("/admin/reports/summary.pdf?region=North")
+    assert asked.mimetype == "application/pdf" and asked.data == summary.read_bytes()
