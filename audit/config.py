@@ -69,6 +69,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         WORKER_TIMEOUT=float(os.environ.get("AUDIT_WORKER_TIMEOUT", "60")),
         # Store reports one user may have waiting at once (a flood of requests is refused, 429).
         RENDER_CAP=int(os.environ.get("AUDIT_RENDER_CAP", "5")),
+        # A publish re-renders its store's default-period reports in the background
+        # (audit/prerender.py); AUDIT_PRERENDER=0 leaves every render to the first download.
+        PRERENDER=os.environ.get("AUDIT_PRERENDER", "1") != "0",
     )
     if overrides:
         app.config.update(overrides)
