@@ -165,7 +165,8 @@ def _collect(db: Database, huey: Huey, job_id: int, folders: Folders) -> None:
     for item in items:
         outcome = render_jobs.poll(huey, item["task_id"], item["enqueued_at"])
         if outcome.state == "done":
-            render.write_cached(Path(folders.reports) / item["report_file"], outcome.pdf)
+            if not _outdated(db, item, folders):
+                render.write_cached(Path(folders.reports) / item["report_file"], outcome.pdf)
             _item_finished(db, item, "done")
             render_jobs.collected(huey, item["task_id"])
         elif outcome.state == "failed":
@@ -179,6 +180,19 @@ def _collect(db: Database, huey: Huey, job_id: int, folders: Folders) -> None:
                 with db.atomic():  # back to the start: the next top-up enqueues it again
                     db.execute("UPDATE job_items SET status = 'pending', task_id = NULL "
                                "WHERE id = ? AND status = 'queued'", [item["id"]])
+
+
+def _outdated(db: Database, item: dict, folders: Folders) -> bool:
+    """Whether a pre-render's data changed while it rendered (a publish meanwhile).
+
+    Its file could never be served, and writing it would drop the fresh file a person's render
+    may have written meanwhile (a report keeps one file): the result is left unwritten.
+    """
+    if not _is_background(db, item):
+        return False
+    path = render.store_cache_path(db, item["store_id"], _period(item), item["lang"],
+                                   report_dir=folders.reports)
+    return path.name != item["report_file"]
 
 
 def _item_finished(db: Database, item: dict, status: str, error: str | None = None) -> None:

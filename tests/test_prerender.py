@@ -150,6 +150,24 @@ def test_a_catch_up_that_fails_keeps_its_cursor_and_the_next_one_replays_the_eve
     assert [s for s, *_ in background_items(db)] == [store]
 
 
+def test_a_prerender_whose_data_changed_meanwhile_does_not_replace_a_fresh_report(
+        app, db, people, filequeue, no_drivers):
+    store = make_store(db, "PR-12")
+    review_flow.publish(db, approved_visit(db, store, people["shopper"], 5), people["admin"])
+    background = prerender.catch_up(db).jobs[0]
+    folders = jobs.Folders.of(app.config)
+    jobs.advance(db, filequeue, background, folders)  # its HTML is built: the data of now ...
+    review_flow.publish(db, approved_visit(db, store, people["shopper"], 2), people["admin"])
+    fresh = render.store_pdf(db, store, default_period(), "en", report_dir=folders.reports)
+    task_id = db.execute("SELECT task_id FROM job_items").fetchone()[0]
+    filequeue.put_result(task_id, b"%PDF-1.7 older data")  # ... rendered after the publish
+
+    assert jobs.advance(db, filequeue, background, folders) == "done"
+    assert fresh.exists() and fresh.read_bytes().startswith(b"%PDF")
+    assert b"older data" not in fresh.read_bytes()
+    assert [p.name for p in fresh.parent.glob("store-*.pdf")] == [fresh.name]
+
+
 def test_a_download_between_a_publish_and_its_prerender_never_gets_the_old_pdf(
         app, db, people, login, filequeue, no_drivers):
     store = make_store(db, "PR-9")
