@@ -73,21 +73,30 @@ def kick(config: Mapping[str, Any]) -> None:
 
 
 def _catch_up_in_thread(config: dict) -> None:
-    """Catch up on a connection of its own, make sure each new job is driven, then render the
-    touched regions' summaries."""
+    """Catch up and render on a connection of its own."""
     db = open_db(config["DATABASE"])
-    languages = tuple(config.get("LANGUAGES", LANGUAGES))
-    default = config.get("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     try:
-        caught = catch_up(db, languages=languages, default_language=default)
-        for job_id in caught.jobs:
-            report_runs.ensure_driver(config, db, job_id)
-        summaries.render_regions(config, db, caught.regions,
-                                 admin_languages(db, languages, default))
+        handle(config, db)
     except Exception:  # noqa: BLE001 - a thread's error would vanish; the next kick replays
         log.exception("pre-render catch-up failed")
     finally:
         db.close()
+
+
+def handle(config: Mapping[str, Any], db: Database, *, foreground: bool = False) -> Caught:
+    """Catch up, make sure each new run is driven (here until done when `foreground`: the CLI),
+    then render the touched regions' summaries."""
+    languages = tuple(config.get("LANGUAGES", LANGUAGES))
+    default = config.get("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    caught = catch_up(db, languages=languages, default_language=default)
+    for job_id in caught.jobs:
+        if foreground:
+            report_runs.drive(db, report_runs.queue_for(config), job_id,
+                              report_runs.Folders.of(config))
+        else:
+            report_runs.ensure_driver(config, db, job_id)
+    summaries.render_regions(config, db, caught.regions, admin_languages(db, languages, default))
+    return caught
 
 
 @dataclass(frozen=True)

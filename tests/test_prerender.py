@@ -193,6 +193,28 @@ def test_publishing_without_a_worker_records_nothing_to_render(
     assert background_items(db) == []
 
 
+def test_the_cli_refuses_to_prerender_without_a_worker_and_keeps_the_events(
+        app, db, people, runner, filequeue):
+    store = make_store(db, "PR-13")
+    review_flow.publish(db, approved_visit(db, store, people["shopper"]), people["admin"])
+    before = cursor(db)
+    result = runner.invoke(args=["report", "prerender"])
+    assert result.exit_code == 1 and "No render worker runs" in result.output
+    assert cursor(db) == before
+
+
+def test_the_cli_prerenders_the_publishes_a_stopped_web_process_left(app, db, people, runner):
+    store = make_store(db, "PR-14")
+    review_flow.publish(db, approved_visit(db, store, people["shopper"]), people["admin"])
+    result = runner.invoke(args=["report", "prerender"])  # immediate queue: renders here
+    assert result.exit_code == 0, result.output
+    assert "1 run(s)" in result.output and "1 region(s)" in result.output
+    assert render.store_cache_path(db, store, default_period(), "en",
+                                   report_dir=app.config["REPORT_DIR"]).exists()
+    assert render.summary_cache_path(db, default_period(), "en", region="North",
+                                     report_dir=app.config["REPORT_DIR"]).exists()
+
+
 # ---------------------------------------------------------------- with a real consumer
 
 
