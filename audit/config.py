@@ -77,6 +77,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         BASE_URL=os.environ.get("AUDIT_BASE_URL", "http://127.0.0.1:5000"),
         # A visit PDF larger than this goes as a link only.
         MAIL_ATTACH_MAX_KB=int(os.environ.get("AUDIT_MAIL_ATTACH_MAX_KB", "2048")),
+        # A publish re-renders its store's default-period reports in the background
+        # (audit/prerender.py); AUDIT_PRERENDER=0 leaves every render to the first download.
+        PRERENDER=os.environ.get("AUDIT_PRERENDER", "1") != "0",
     )
     if overrides:
         app.config.update(overrides)

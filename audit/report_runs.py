@@ -35,6 +35,8 @@ from reports import queue, render
 from reports.aggregate import Period
 
 MAX_ATTEMPTS = 3
+# Huey takes the highest priority first; a person's render has minus its fair turn (>= 0).
+BACKGROUND_PRIORITY = -1_000_000
 WINDOW = int(os.environ.get("AUDIT_RENDER_WINDOW", "32"))
 LEASE_SECONDS = 15.0
 STEP_SECONDS = 0.5
@@ -163,7 +165,8 @@ def _collect(db: Database, huey: Huey, job_id: int, folders: Folders) -> None:
     for item in items:
         outcome = render_jobs.poll(huey, item["task_id"], item["enqueued_at"])
         if outcome.state == "done":
-            render.write_cached(Path(folders.reports) / item["report_file"], outcome.pdf)
+            if not _outdated(db, item, folders):
+                render.write_cached(Path(folders.reports) / item["report_file"], outcome.pdf)
             _item_finished(db, item, "done")
             render_jobs.collected(huey, item["task_id"])
         elif outcome.state == "failed":
@@ -177,6 +180,19 @@ def _collect(db: Database, huey: Huey, job_id: int, folders: Folders) -> None:
                 with db.atomic():  # back to the start: the next top-up enqueues it again
                     db.execute("UPDATE job_items SET status = 'pending', task_id = NULL "
                                "WHERE id = ? AND status = 'queued'", [item["id"]])
+
+
+def _outdated(db: Database, item: dict, folders: Folders) -> bool:
+    """Whether a pre-render's data changed while it rendered (a publish meanwhile).
+
+    Its file could never be served, and writing it would drop the fresh file a person's render
+    may have written meanwhile (a report keeps one file): the result is left unwritten.
+    """
+    if not _is_background(db, item):
+        return False
+    path = render.store_cache_path(db, item["store_id"], _period(item), item["lang"],
+                                   report_dir=folders.reports)
+    return path.name != item["report_file"]
 
 
 def _item_finished(db: Database, item: dict, status: str, error: str | None = None) -> None:
@@ -226,10 +242,13 @@ def _prepare(db: Database, huey: Huey, item: dict, folders: Folders) -> int:
         db.execute("UPDATE job_items SET report_file = ? WHERE id = ?", [path.name, item["id"]])
         _item_finished(db, item, "done")
         return 0
-    if _rendering_elsewhere(db, item, path.name):
+    background = _is_background(db, item)
+    if _rendering_elsewhere(db, item, path.name, background):
         return 0  # another run renders this very file: wait for it and take it from the cache
-    turn = _fair_turn(db, item)
-    task_id = render_jobs.submit(huey, html, _lock(item), priority=-turn)
+    # A pre-render nobody waits for goes behind every person's render and takes no fair turn.
+    turn = None if background else _fair_turn(db, item)
+    priority = BACKGROUND_PRIORITY if background else -turn
+    task_id = render_jobs.submit(huey, html, _lock(item), priority=priority)
     with db.atomic():
         db.execute("UPDATE job_items SET status = 'queued', task_id = ?, enqueued_at = ?, "
                    "attempts = attempts + 1, report_file = ?, turn = ? WHERE id = ? AND "
@@ -265,13 +284,34 @@ def renders_pending(db: Database) -> int:
            WHERE j.status IN ('running', 'stalled') AND i.status = 'pending'""").fetchone()[0]
 
 
-def _rendering_elsewhere(db: Database, item: dict, report_file: str) -> bool:
-    """Whether another job's queued item renders the same file right now."""
+def _is_background(db: Database, item: dict) -> bool:
+    """Whether the item is a pre-render nobody waits for (audit/prerender.py)."""
+    return bool(db.execute("SELECT background FROM jobs WHERE id = ?",
+                           [item["job_id"]]).fetchone()[0])
+
+
+def _rendering_elsewhere(db: Database, item: dict, report_file: str,
+                         background: bool = False) -> bool:
+    """Whether another job's queued item renders the same report right now.
+
+    A person's render waits only for another person's render of the very same file: never for
+    a pre-render, which sits behind everything on the queue. A pre-render waits for any render
+    of the same store, period and language, even of older data: once that is done it renders
+    the latest data, so publishes in a row cost at most one render under way and one waiting.
+    """
     # Only a run someone still drives counts: an abandoned one must not hold others up.
+    if background:
+        return db.execute(
+            """SELECT 1 FROM job_items i JOIN jobs j ON j.id = i.job_id
+               WHERE i.store_id = ? AND i.period_start = ? AND i.period_end = ? AND i.lang = ?
+                 AND i.status = 'queued' AND i.id != ? AND j.driver_until > ? LIMIT 1""",
+            [item["store_id"], item["period_start"], item["period_end"], item["lang"],
+             item["id"], time.time()]).fetchone() is not None
     return db.execute(
         """SELECT 1 FROM job_items i JOIN jobs j ON j.id = i.job_id
            WHERE i.report_file = ? AND i.status = 'queued' AND i.id != ? AND j.driver_until > ?
-           LIMIT 1""", [report_file, item["id"], time.time()]).fetchone() is not None
+             AND j.background = 0 LIMIT 1""",
+        [report_file, item["id"], time.time()]).fetchone() is not None
 
 
 def _finish_if_complete(db: Database, job_id: int) -> str:
@@ -469,7 +509,8 @@ def _open_single_job(db: Database, store_id: int, period: Period, lang: str,
     """The job preparing this store's report for the period, or the failed one the page saw."""
     row = db.execute(
         """SELECT j.id FROM jobs j JOIN job_items i ON i.job_id = j.id
-           WHERE j.kind = 'store_report' AND i.store_id = ? AND i.period_start = ?
+           WHERE j.kind = 'store_report' AND j.background = 0 AND i.store_id = ?
+             AND i.period_start = ?
              AND i.period_end = ? AND i.lang = ?
              AND (j.status IN ('running', 'stalled') OR (j.id = ? AND j.failed > 0))
            ORDER BY j.id DESC LIMIT 1""",

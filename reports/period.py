@@ -9,6 +9,7 @@ from datetime import date, timedelta
 # before year 1: the summary answered 500 and a run of store reports stayed "running" for ever.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
+DEFAULT_DAYS = 182  # a report asked for without dates covers the last six months
 
 
 class PeriodError(ValueError):
@@ -63,3 +64,9 @@ class Period:
             out.append(f"{year:04d}-{month:02d}")
             year, month = (year, month - 1) if month > 1 else (year - 1, 12)
         return out[::-1]
+
+
+def default_period(today: date | None = None) -> Period:
+    """The period a report covers when none is given: the last DEFAULT_DAYS days to today."""
+    end = today or date.today()
+    return Period(end - timedelta(days=DEFAULT_DAYS - 1), end)

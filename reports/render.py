@@ -297,6 +297,22 @@ def visit_pdf(db: Database, visit_id: int, lang: str, *, report_dir: str | Path,
 def summary_pdf(db: Database, period: Period, lang: str, *, report_dir: str | Path,
                 region: str | None = None) -> Path:
     """A region's (or with region None, the chain's) summary, cached on all published visits."""
+
+    def build() -> bytes:
+        return html_to_pdf(summary_html(aggregate.summary_report(db, period, lang, region)))
+
+    return _cached(report_dir, *_summary_cache_key(db, period, lang, region), build)
+
+
+def summary_cache_path(db: Database, period: Period, lang: str, *, report_dir: str | Path,
+                       region: str | None = None) -> Path:
+    """Where the summary for the period is cached (it may not be there yet)."""
+    return cache_path(report_dir, *_summary_cache_key(db, period, lang, region))
+
+
+def _summary_cache_key(db: Database, period: Period, lang: str,
+                       region: str | None) -> tuple[str, str]:
+    """The cache name and key of a region's (or the chain's) summary."""
     row = db.execute(
         """SELECT COUNT(*), MAX(updated_at), TOTAL(id), TOTAL(score),
                   (SELECT MAX(id) FROM visit_log), (SELECT COUNT(*) FROM stores),
@@ -307,10 +323,6 @@ def summary_pdf(db: Database, period: Period, lang: str, *, report_dir: str | Pa
     # who is in a region's summary and in which channel's table.
     key = f"summary|{scope}|{period.start}|{period.end}|{lang}|{row}|{actions.fingerprint(db)}|" \
           f"{figures.stamp(db)}"
-
-    def build() -> bytes:
-        return html_to_pdf(summary_html(aggregate.summary_report(db, period, lang, region)))
-
     name = f"summary-{hashlib.sha256(scope.encode()).hexdigest()[:8]}-{period.start}-" \
            f"{period.end}-{lang}"
-    return _cached(report_dir, name, key, build)
+    return name, key

@@ -17,8 +17,8 @@ def test_benchmarks_run_on_tiny_sizes_and_print_one_table():
     assert result.returncode == 0, result.stderr[-3000:]
     table = result.stdout
     assert table.startswith("Benchmarks ·") and "SMOKE" in table
-    for part in ("| data ", "| aggregation ", "| pdf ", "| bulk ", "| queue ", "| load ",
-                 "| phone ", "| review ", "| outbox "):
+    for part in ("| data ", "| aggregation ", "| pdf ", "| bulk ", "| queue ", "| prerender ",
+                 "| load ", "| phone ", "| review ", "| outbox "):
         assert part in table, f"{part.strip()} missing from:\n{table}"
     assert "lost 0, altered 0, duplicated 0" in table
     assert "bare WeasyPrint" in table and "trivial route" in table

@@ -41,7 +41,7 @@ REPORT_MAY_IMPORT = ("criteria", "reports", "audit.storage", "audit.vocabulary",
 DOMAIN = ("audit.visits", "audit.criteria_sets", "audit.stores", "audit.users", "audit.actions",
           "audit.report_runs", "audit.demo", "audit.errors", "audit.vocabulary",
           "audit.api_tokens", "audit.sessions", "audit.login_limits", "audit.outbox",
-          "audit.notifications")
+          "audit.notifications", "audit.prerender", "audit.summary_prerender")
 
 @dataclass(frozen=True)
 class Import:

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from audit import prerender
 from audit import report_runs as jobs
 from audit.storage.db import open_db
 from audit.vocabulary import LANGUAGES
@@ -201,3 +202,24 @@ def _drive_with_bar(db, huey, job_id: int) -> dict:
         jobs.drive(db, huey, job_id, jobs.Folders(current_app.config["REPORT_DIR"],
                                                   current_app.config["UPLOAD_DIR"]), on_step=step)
     return jobs.progress(db, job_id)
+
+
+@report_cli.command("prerender")
+def report_prerender() -> None:
+    """Pre-render the reports of publishes not handled yet, and wait for them.
+
+    A publish re-renders its store's default-period reports in the background; a web process
+    that stopped before doing so leaves them to the next publish, or to this command. Needs a
+    running render worker. Example: flask --app app report prerender
+    """
+    config = current_app.config
+    if not (jobs.queue_for(config).immediate or jobs.worker_running(config)):
+        raise click.ClickException(
+            "No render worker runs: start one (python -m reports.worker), then run this again.")
+    db = open_db(config["DATABASE"])
+    try:
+        caught = prerender.handle(config, db, foreground=True)
+    finally:
+        db.close()
+    click.echo(f"Pre-rendered the reports of {len(caught.jobs)} run(s) and the summaries of "
+               f"{len(caught.regions)} region(s).")

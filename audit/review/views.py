@@ -10,6 +10,7 @@ from flask_babel import gettext, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from audit import prerender
 from audit.criteria_sets.versions import version_set
 from audit.errors import DomainError, Invalid
 from audit.review import bp
@@ -104,6 +105,8 @@ def batch():
         return redirect(url_for("review.index", **_queue_args()))
     if done.moved:
         flash(_batch_done(form.step.data, len(done.moved)), "success")
+        if form.step.data == "publish":
+            prerender.kick(current_app.config)  # the stores' reports, rendered in the background
     if done.skipped:
         flash(_("Left as they are, because they had moved meanwhile: %(visits)s.", visits=", ".join(
             f"{v['store_code'] or '#' + str(v['id'])} ({status_label(v['status'] or '—')})"
@@ -149,6 +152,8 @@ def _step(visit_id: int, action, done: str):
     except DomainError as err:
         flash(message(err), "error")
         return redirect(url_for("review.visit", visit_id=visit_id))
+    if action is review_flow.publish:
+        prerender.kick(current_app.config)  # the store's reports, rendered in the background
     flash(done, "success")
     return redirect(url_for("review.index"))
 

@@ -635,3 +635,16 @@ def m024_rollups(db: Database) -> None:
         if statement.strip():
             db.execute(statement if statement.rstrip().endswith("END") else statement + " END")
     rollups.rebuild(db)
+
+
+@migrations()
+def m025_prerender(db: Database) -> None:
+    """Pre-rendered reports (audit/prerender.py): a job nobody waits for is `background` (its
+    renders go behind every person's), and the pre-renderer keeps its cursor in m018's
+    event_cursors (the last event it handled), moved in the transaction that acts on the events:
+    a crash replays, never skips. It starts after the events that exist now: history needs none."""
+    _run(db, """
+ALTER TABLE jobs ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
+INSERT INTO event_cursors (consumer, last_id)
+SELECT 'prerender', COALESCE(MAX(id), 0) FROM visit_events
+""")

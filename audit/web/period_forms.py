@@ -14,9 +14,8 @@ from wtforms.validators import Optional
 from audit.web.formatting import current_locale
 from audit.web.i18n import LANGUAGE_NAMES
 from reports.aggregate import Period, PeriodError
-from reports.period import FIRST_DAY, LAST_DAY
+from reports.period import DEFAULT_DAYS, FIRST_DAY, LAST_DAY
 
-DEFAULT_DAYS = 182
 # key (the ?preset= value), label, length in days; "year" is this calendar year so far.
 PRESETS = (("3m", _l("Last 3 months"), 91), ("6m", _l("Last 6 months"), 182),
            ("12m", _l("Last 12 months"), 365))

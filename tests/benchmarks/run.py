@@ -19,7 +19,8 @@ from pathlib import Path
 
 from tests.benchmarks.common import ROOT, Row
 
-SECTIONS = ("data", "aggregation", "pdf", "bulk", "queue", "load", "phone", "review", "outbox")
+SECTIONS = ("data", "aggregation", "pdf", "bulk", "queue", "prerender", "load", "phone",
+            "review", "outbox")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         outbox_bench,
         pdf,
         phone,
+        prerender_bench,
         queue_bench,
         review_bench,
         weight,
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
          + pdf.cached_download(database, args.workdir, max(5, args.repeats)))
     part("bulk", lambda: pdf.bulk_benchmarks(database, args.bulk_stores))
     part("queue", lambda: queue_bench.queue_benchmarks(database, args.queue_stores))
+    part("prerender", lambda: prerender_bench.prerender_benchmark(
+        database, args.workdir, max(5, args.repeats)))
     part("phone", lambda: weight.page_weight(database, args.workdir)
          + phone.phone_benchmarks(database, args.workdir, args.warm_opens))
     part("review", lambda: review_bench.review_benchmarks(database, args.workdir,
