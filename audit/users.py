@@ -65,8 +65,9 @@ def check_may_grant_review(db: Database, by: int | None) -> None:
 def log_user_change(db: Database, user_id: int, by: int | None, changes: dict) -> None:
     """Write one entry of the user log: which fields changed, from what to what."""
     if changes:
-        db["user_log"].insert({"user_id": user_id, "actor_id": by, "at": now(),
-                               "changes": json.dumps(changes, ensure_ascii=False)})
+        # Plain SQL: a table m013 has not made yet is an error, never made on the fly.
+        db.execute("INSERT INTO user_log (user_id, actor_id, at, changes) VALUES (?, ?, ?, ?)",
+                   [user_id, by, now(), json.dumps(changes, ensure_ascii=False)])
 
 
 def user_log(db: Database, user_id: int) -> list[dict]:

@@ -6,12 +6,14 @@ import hashlib
 
 
 def table_dump(db) -> dict[str, tuple[int, str]]:
-    """{table: (row count, sha256 of its rows in rowid order)} for every table of the database."""
+    """{table: (row count, sha256 of its rows in key order)} for every table of the database."""
     dump = {}
     for name in db.table_names():
         digest = hashlib.sha256()
         count = 0
-        for row in db.execute(f'SELECT * FROM "{name}" ORDER BY rowid'):  # noqa: S608 - our names
+        # rowid, or the primary key of a WITHOUT ROWID table (the rollups)
+        order = ", ".join(f'"{c}"' for c in db[name].pks) if db[name].pks != ["rowid"] else "rowid"
+        for row in db.execute(f'SELECT * FROM "{name}" ORDER BY {order}'):  # noqa: S608 - ours
             digest.update(repr(row).encode())
             count += 1
         dump[name] = (count, digest.hexdigest())

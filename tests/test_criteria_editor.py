@@ -296,7 +296,8 @@ def test_export_downloads_the_version_as_yaml(admin, db):
     response = admin.get(f"/admin/criteria/versions/{_v1(db)}/export")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="physical-store-v1.yaml"')
+        'attachment; filename="physical-store-v1.yaml"; '
+        "filename*=UTF-8''physical-store-v1.yaml")
     assert response.text == dump_set(store.version_set(db, _v1(db)))
 
 

@@ -29,6 +29,8 @@ class InlineFinder(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "script" and attrs.get("type") == "application/json":
+            return  # data for a script (the checklist's show_if rules), never run: CSP allows it
         if tag == "script":
             self._in_script = True
             if not attrs.get("src"):
