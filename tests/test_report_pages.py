@@ -175,3 +175,15 @@ def test_wrap_keeps_every_word_and_never_exceeds_three_lines():
 def test_wrap_evens_out_the_lines_of_a_title():
     assert charts.wrap("Связь с магазином и скорость ответа", 196, 9.5) == [
         "Связь с магазином", "и скорость ответа"]
+
+
+def test_a_question_of_weight_zero_prints_no_points(demo):
+    """The built-in set's branch questions ("Did you buy something?") steer, they score nothing:
+    "Yes · 0 / 0" read like a failure."""
+    visit = demo.execute(
+        """SELECT MIN(a.visit_id) FROM answers a JOIN visits v ON v.id = a.visit_id
+           WHERE v.status = 'published' AND a.criterion_key = 'bought'""").fetchone()[0]
+    html = render.visit_html(aggregate.visit_report(demo, visit, "en"))
+    line = next(p for p in html.split("<p ") if "Did you buy something?" in p)
+    assert " / " not in line, line
+    assert " · 1 / 1" in html or " · 2 / 2" in html  # weighted questions still show theirs
