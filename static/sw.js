@@ -118,7 +118,8 @@ async function shapeOf(response) {
   return found ? found[1] : '';
 }
 
-// Keep the server's newer copy, or none when the page is gone (sent, cancelled, logged out);
+// Keep the server's newer copy, or none when the page is gone (sent, logged out; 410: the visit
+// was cancelled or given to someone else, and the network's page says so);
 // when its shape changed, tell the page, which reloads itself only while it is untouched.
 async function refreshKept(cache, request, kept, clientId) {
   let response;
@@ -133,7 +134,8 @@ async function refreshKept(cache, request, kept, clientId) {
     const [was, now] = await Promise.all([shapeOf(kept), shapeOf(response)]);
     await cache.put(request, response);
     changed = was !== now;
-  } else if (response.type === 'opaqueredirect' || response.redirected || response.status === 404) {
+  } else if (response.type === 'opaqueredirect' || response.redirected
+             || response.status === 404 || response.status === 410) {
     changed = true;
     await cache.delete(request);
   }

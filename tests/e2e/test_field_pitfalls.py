@@ -321,6 +321,7 @@ def test_phone_stops_sending_a_cancelled_visit_and_says_why(
 
     page = shopper_phone
     start_visit(page, pitfall_visit)
+    page.wait_for_selector("[data-field-app][data-offline='ready']")  # its screens kept
     uid_vid = [people["shopper"], pitfall_visit]
     live_server.stop()
     page.locator("#q-greeted .choice span", has_text="Yes").click()
@@ -343,3 +344,9 @@ def test_phone_stops_sending_a_cancelled_visit_and_says_why(
     outbox_idle(page)
     assert len(posts) == sent
     assert page.evaluate(RECORD, uid_vid)["fields"]["a-greeted"] == "yes"  # kept, not lost
+
+    # The checklist screen the phone keeps opens at once, sees the server's 410 behind it and
+    # gives way to the page that says what happened, instead of a checklist nobody will take.
+    page.goto(f"/shopper/visits/{pitfall_visit}/sections/1")
+    expect(page.locator("#q-greeted")).to_have_count(0, timeout=10_000)
+    expect(page.get_by_text("This visit was cancelled by the office.").first).to_be_visible()
