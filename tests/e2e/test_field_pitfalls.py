@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from audit.criteria_sets.versions import add_set
 from criteria import set_from_dict
 from e2e.site_pages import log_in_as
+from e2e.slow_server import slow_once
 
 PITFALL_SET = {
     "key": "pitfalls", "name": {"en": "Pitfalls"}, "channel": "physical",
@@ -251,19 +252,6 @@ def test_service_worker_update_never_strands_a_visit_in_progress(
     assert wait_for_answers(db, pitfall_visit, expected) == expected
     expect(page.locator("[data-sync]")).to_have_text("Saved on the phone and on the server.")
     shots("sent-after-update", page)
-
-
-def slow_once(app, endpoint: str, seconds: float) -> None:
-    """Make the next request to `endpoint` take `seconds`: a weak signal or a busy server."""
-    view = app.view_functions[endpoint]
-    pending = [seconds]
-
-    def slow(*args, **kwargs):
-        if pending:
-            time.sleep(pending.pop())
-        return view(*args, **kwargs)
-
-    app.view_functions[endpoint] = slow
 
 
 def test_my_visits_from_the_cache_on_a_slow_network_is_replaced_when_the_real_page_arrives(

@@ -10,6 +10,7 @@ from conftest import make_store, make_visit
 from playwright.sync_api import expect
 
 from e2e.site_pages import log_in_as
+from e2e.slow_server import slow_once
 
 
 class ServerLog:
@@ -86,19 +87,6 @@ def test_opening_a_kept_page_again_fetches_only_that_page_and_it_comes_back_304(
     assert [(s, n) for p, s, n in gets if p == section] == [(304, 0)], gets
 
 
-def slow_next(app, endpoint: str, seconds: float) -> None:
-    """Make the next request to `endpoint` take `seconds`: a weak signal or a busy server."""
-    view = app.view_functions[endpoint]
-    pending = [seconds]
-
-    def slow(*args, **kwargs):
-        if pending:
-            time.sleep(pending.pop())
-        return view(*args, **kwargs)
-
-    app.view_functions[endpoint] = slow
-
-
 def _open_kept(page, visit: int) -> str:
     """Open section 2 once so the phone holds its latest copy; return its path."""
     section = f"/shopper/visits/{visit}/sections/2"
@@ -112,7 +100,7 @@ def test_a_kept_checklist_page_opens_from_the_phone_without_waiting_for_the_serv
         live_server, visit_on_phone):
     page, visit = visit_on_phone
     section = _open_kept(page, visit)
-    slow_next(live_server.app, "shopper.section", 4)
+    slow_once(live_server.app, "shopper.section", 4)
     started = time.monotonic()
     page.goto(section)
     page.wait_for_selector("[data-field-app]")
@@ -132,7 +120,7 @@ def test_a_kept_page_in_another_language_now_replaces_itself_until_the_shopper_t
     page.wait_for_timeout(300)
 
     db["users"].update(people["shopper"], {"language": "ru"})
-    slow_next(live_server.app, "shopper.section", 3)
+    slow_once(live_server.app, "shopper.section", 3)
     page.goto(section)
     page.wait_for_selector("[data-field-app]")
     page.locator("input:visible, textarea:visible").first.focus()
