@@ -7,10 +7,12 @@ import re
 import pytest
 
 from audit import create_app
+from audit import report_runs as jobs
 from audit.api_tokens import create_token
 from audit.mail.unsubscribe import token as unsubscribe_token
 from audit.storage.db import open_db
 from audit.users import create_user
+from audit.web.database import get_db
 
 PASSWORD = "correct-horse-battery"
 
@@ -241,3 +243,43 @@ def foreign(app, db, people, sample):
             "created_at": "2026-01-01T00:00:00+00:00"}).last_pk,
         "token": unsubscribe_token(app, people["manager2"], "visit_published"),
     }
+
+
+@pytest.fixture
+def sql_steps(app):
+    """sql_steps(client, url) -> SQLite VM steps (in hundreds) the request ran: a measure of
+    rows read that does not depend on the machine's speed."""
+    counted = [0]
+
+    def tick() -> int:
+        counted[0] += 1
+        return 0  # go on
+
+    @app.before_request
+    def count_steps():
+        get_db().conn.set_progress_handler(tick, 100)
+
+    @app.teardown_request
+    def stop_counting(_exc):
+        get_db().conn.set_progress_handler(None, 0)
+
+    def _measure(client, url: str) -> int:
+        counted[0] = 0
+        response = client.get(url)
+        assert response.status_code == 200, response.text
+        return counted[0]
+
+    return _measure
+
+
+@pytest.fixture
+def filequeue(app, tmp_path):
+    """The app on a SQLite queue file that no worker serves."""
+    app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=str(tmp_path / "queue.db"))
+    return jobs.queue_for(app.config)
+
+
+@pytest.fixture
+def no_drivers(monkeypatch):
+    """Starting a report runs no driver thread: the test advances the runs itself."""
+    monkeypatch.setattr(jobs, "ensure_driver", lambda config, db, job_id: None)

@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from conftest import make_store, make_visit
 
 from audit.criteria_sets.versions import current_version_id
-from audit.web.database import get_db
 
 ROW = re.compile(r'data-visit-row="(\d+)"')
 
@@ -31,33 +29,6 @@ def add_history(db, shopper: int, store: int, count: int) -> list[int]:
         "SELECT id FROM visits WHERE shopper_id = ? AND submitted_at IS NOT NULL "
         "ORDER BY submitted_at DESC", [shopper])]
     return ids
-
-
-@pytest.fixture
-def sql_steps(app):
-    """sql_steps(client, url) -> SQLite VM steps (in hundreds) the request ran: a measure of
-    rows read that does not depend on the machine's speed."""
-    counted = [0]
-
-    def tick() -> int:
-        counted[0] += 1
-        return 0  # go on
-
-    @app.before_request
-    def count_steps():
-        get_db().conn.set_progress_handler(tick, 100)
-
-    @app.teardown_request
-    def stop_counting(_exc):
-        get_db().conn.set_progress_handler(None, 0)
-
-    def _measure(client, url: str) -> int:
-        counted[0] = 0
-        response = client.get(url)
-        assert response.status_code == 200, response.text
-        return counted[0]
-
-    return _measure
 
 
 def test_my_visits_shows_what_is_to_do_and_the_latest_sent_then_pages_the_rest(

@@ -10,7 +10,6 @@ from conftest import make_store
 
 from audit.criteria_sets.versions import current_version_id
 from audit.paging import PAGE_SIZE
-from audit.web.database import get_db
 
 MAX_PAGE_BYTES = 100_000
 NEXT = re.compile(r'<a rel="next" href="([^"]+)"')
@@ -77,33 +76,6 @@ def walk_back(client, page: str, row: re.Pattern) -> list[int]:
         page = client.get(unescape(found.group(1))).text
         ids = [int(i) for i in row.findall(page)] + ids
     return ids
-
-
-@pytest.fixture
-def sql_steps(app):
-    """sql_steps(client, url) -> SQLite VM steps (in hundreds) the request ran: a measure of
-    rows read that does not depend on the machine's speed (as in test_my_visits_history)."""
-    counted = [0]
-
-    def tick() -> int:
-        counted[0] += 1
-        return 0  # go on
-
-    @app.before_request
-    def count_steps():
-        get_db().conn.set_progress_handler(tick, 100)
-
-    @app.teardown_request
-    def stop_counting(_exc):
-        get_db().conn.set_progress_handler(None, 0)
-
-    def _measure(client, url: str) -> int:
-        counted[0] = 0
-        response = client.get(url)
-        assert response.status_code == 200, response.text
-        return counted[0]
-
-    return _measure
 
 
 # The manager's store list

@@ -24,19 +24,6 @@ from reports.period import default_period
 TODAY = date.today()
 
 
-@pytest.fixture
-def filequeue(app, tmp_path):
-    """The app on a SQLite queue file that no worker serves."""
-    app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=str(tmp_path / "queue.db"))
-    return jobs.queue_for(app.config)
-
-
-@pytest.fixture
-def no_drivers(monkeypatch):
-    """No driver thread: the test advances the runs itself."""
-    monkeypatch.setattr(jobs, "ensure_driver", lambda config, db, job_id: None)
-
-
 def approved_visit(db, store_id: int, shopper: int, days_ago: int = 3) -> int:
     """An approved visit of the store, inside the default period."""
     day = (TODAY - timedelta(days=days_ago)).isoformat()

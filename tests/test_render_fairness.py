@@ -17,19 +17,6 @@ from reports import queue
 from reports.aggregate import Period
 
 
-@pytest.fixture
-def filequeue(app, tmp_path):
-    """The app on a SQLite queue file that no worker serves."""
-    app.config.update(QUEUE_IMMEDIATE=False, QUEUE_FILE=str(tmp_path / "queue.db"))
-    return jobs.queue_for(app.config)
-
-
-@pytest.fixture
-def no_drivers(monkeypatch):
-    """Starting a report runs no driver thread: the test advances the runs itself."""
-    monkeypatch.setattr(jobs, "ensure_driver", lambda config, db, job_id: None)
-
-
 def periods(count: int) -> list[Period]:
     """`count` different one-month periods (different reports of the same store)."""
     first = date(2026, 1, 1)
