@@ -54,6 +54,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         # Reverse proxies in front of the app (nginx: 1); their X-Forwarded-* headers are trusted
         # so the per-address login limit and HTTPS detection see the real client.
         PROXY_HOPS=int(os.environ.get("AUDIT_PROXY_HOPS", "0")),
+        # A session not used for this many days ends (audit/sessions.py); a shopper's phone
+        # that keeps working offline for a week stays logged in.
+        SESSION_IDLE_DAYS=int(os.environ.get("AUDIT_SESSION_IDLE_DAYS", "30")),
         # Failed logins slow down further tries (audit/login_limits.py); the counts live in the
         # database, so every worker and machine on the same file shares them.
         RATELIMIT_ENABLED=True,

@@ -1,6 +1,8 @@
 """Sessions live on the server: logout, a new password, deactivation and "log out everywhere"
 end them, and a copy of the cookie taken before no longer opens anything (issue 25, item 1)."""
 
+from datetime import UTC, datetime, timedelta
+
 from conftest import PASSWORD, Client
 
 from audit.users import update_user
@@ -125,3 +127,44 @@ def test_login_after_an_ended_session_works_again(app, people):
     assert client.post("/login", {"email": "shopper@example.com",
                                   "password": PASSWORD}).status_code == 302
     assert client.get("/shopper/").status_code == 200
+
+
+def _age_sessions(db, user_id, **delta):
+    """Make the user's sessions look last used this long ago."""
+    when = (datetime.now(UTC) - timedelta(**delta)).isoformat(timespec="seconds")
+    with db.atomic():
+        db.execute("UPDATE sessions SET seen_at = ? WHERE user_id = ?", [when, user_id])
+    return when
+
+
+def test_a_session_not_used_for_the_idle_days_ends(app, people, db):
+    shopper = Client(app, "shopper@example.com")
+    _age_sessions(db, people["shopper"], days=app.config["SESSION_IDLE_DAYS"], minutes=1)
+    ended = shopper.get("/shopper/")
+    assert sent_to_login(ended)
+    assert "Your session has ended. Please log in again." in shopper.get(ended.location).text
+
+
+def test_a_session_used_within_the_idle_days_stays(app, people, db):
+    shopper = Client(app, "shopper@example.com")
+    _age_sessions(db, people["shopper"], days=app.config["SESSION_IDLE_DAYS"] - 1)
+    assert shopper.get("/shopper/").status_code == 200
+
+
+def test_a_login_deletes_the_sessions_idle_too_long(app, people, db):
+    Client(app, "shopper@example.com")
+    Client(app, "manager@example.com")
+    _age_sessions(db, people["shopper"], days=app.config["SESSION_IDLE_DAYS"] + 1)
+    Client(app, "admin@example.com")
+    owners = sorted(row["user_id"] for row in db["sessions"].rows)
+    assert owners == sorted([people["manager"], people["admin"]])
+
+
+def test_use_is_noted_at_most_once_an_hour(app, people, db):
+    shopper = Client(app, "shopper@example.com")
+    recent = _age_sessions(db, people["shopper"], minutes=10)
+    shopper.get("/shopper/")
+    assert db.execute("SELECT seen_at FROM sessions").fetchone()[0] == recent  # no write
+    stale = _age_sessions(db, people["shopper"], hours=2)
+    shopper.get("/shopper/")
+    assert db.execute("SELECT seen_at FROM sessions").fetchone()[0] > stale

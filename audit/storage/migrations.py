@@ -648,3 +648,14 @@ ALTER TABLE jobs ADD COLUMN background INTEGER NOT NULL DEFAULT 0;
 INSERT INTO event_cursors (consumer, last_id)
 SELECT 'prerender', COALESCE(MAX(id), 0) FROM visit_events
 """)
+
+
+@migrations()
+def m032_session_use(db: Database) -> None:
+    """When each session was last used (audit/sessions.py): one not used for AUDIT_SESSION_IDLE_DAYS
+    ends, and each login deletes such rows, so the table no longer keeps every login forever."""
+    _run(db, """
+ALTER TABLE sessions ADD COLUMN seen_at TEXT;
+UPDATE sessions SET seen_at = created_at;
+CREATE INDEX sessions_seen ON sessions (seen_at)
+""")

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
@@ -85,7 +96,7 @@ class User:
 def load_user(token: str) -> User | None:
     """Load the user of this session on every request; an ended session or a deactivated user
     is logged out at once, and the login page then says the session ended."""
-    row = session_user(get_db(), token)
+    row = session_user(get_db(), token, current_app.config["SESSION_IDLE_DAYS"])
     if row is None:
         g.session_ended = True
         return None
@@ -145,7 +156,7 @@ def login():
 
 def log_in(user: User) -> None:
     """Start a server-side session for the user and a fresh cookie that names it."""
-    user.session_token = start_session(get_db(), user.id)
+    user.session_token = start_session(get_db(), user.id, current_app.config["SESSION_IDLE_DAYS"])
     new_session()  # against session fixation: see audit/web/security.py
     login_user(user)
 
