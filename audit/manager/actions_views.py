@@ -10,7 +10,6 @@ from audit.actions import (
     action_history,
     actions_overview,
     as_input,
-    create_action,
     set_status,
     update_action,
 )
@@ -18,7 +17,7 @@ from audit.errors import DomainError
 from audit.manager import bp
 from audit.manager.views import store_for_manager
 from audit.stores import stores_for_manager
-from audit.web.action_forms import ActionForm, StatusForm, default_due
+from audit.web.action_forms import ActionForm, StatusForm, new_action_form, save_new_action
 from audit.web.database import get_db
 from audit.web.formatting import current_locale
 from audit.web.validation import show_on_form
@@ -54,20 +53,9 @@ def action_new(store_id: int):
     """A new action for my store, e.g. from a weak point (?criterion_key=)."""
     store = store_for_manager(store_id)
     db = get_db()
-    form = ActionForm()
-    form.offer(criteria_of_store(db, store, current_locale()))
-    if request.method == "GET":
-        form.criterion_key.data = request.args.get("criterion_key", "")
-        form.due_date.data = default_due()
-    if form.validate_on_submit():
-        try:
-            create_action(db, store, form.action_input(), user_id=current_user.id,
-                          lang=current_locale())
-        except DomainError as err:
-            show_on_form(form, err)
-        else:
-            flash(_("Action saved."), "success")
-            return redirect(url_for("manager.store", store_id=store_id, _anchor="actions"))
+    form = new_action_form(db, store, request.args.get("criterion_key", ""))
+    if save_new_action(db, store, form):
+        return redirect(url_for("manager.store", store_id=store_id, _anchor="actions"))
     status = 422 if request.method == "POST" else 200
     return render_template("manager/actions_form.html", form=form, store=store), status
 

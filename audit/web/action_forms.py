@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask import flash, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlite_utils import Database
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from audit.actions import ActionInput
+from audit.actions import ActionInput, create_action
+from audit.errors import DomainError
+from audit.web.formatting import current_locale
+from audit.web.validation import show_on_form
+from reports.actions import criteria_of_store
 
 DEFAULT_DUE_DAYS = 14
 
@@ -40,6 +47,31 @@ class ActionForm(FlaskForm):
 def default_due(today: date | None = None) -> date:
     """Two weeks from today: time to act before a follow-up visit."""
     return (today or date.today()) + timedelta(days=DEFAULT_DUE_DAYS)
+
+
+def new_action_form(db: Database, store: dict, criterion_key: str = "") -> ActionForm:
+    """The form for a new action of the store (admin's and manager's alike): the store's criteria
+    offered; shown the first time with the criterion asked for and a due date two weeks on."""
+    form = ActionForm()
+    form.offer(criteria_of_store(db, store, current_locale()))
+    if request.method == "GET":
+        form.criterion_key.data = criterion_key
+        form.due_date.data = default_due()
+    return form
+
+
+def save_new_action(db: Database, store: dict, form: ActionForm) -> bool:
+    """Create the posted action; a refusal is shown next to its field. True when it was saved."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        create_action(db, store, form.action_input(), user_id=current_user.id,
+                      lang=current_locale())
+    except DomainError as err:
+        show_on_form(form, err)
+        return False
+    flash(_("Action saved."), "success")
+    return True
 
 
 class StatusForm(FlaskForm):
