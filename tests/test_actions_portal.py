@@ -166,7 +166,7 @@ def test_follow_up_refuses_a_criterion_the_set_lacks(login, db, people, shop):
     response = login("admin").post(f"/admin/stores/{shop['own']}/follow-up", {
         "set_id": set_id, "shopper_id": people["shopper2"], "window_start": start.isoformat(),
         "window_end": start.isoformat(), "watch_keys": ["nope"]})
-    assert response.status_code == 200 and "has no criterion nope" in response.text
+    assert response.status_code == 422 and "has no criterion nope" in response.text
     assert db["visits"].count == 1
 
 

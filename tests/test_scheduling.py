@@ -49,7 +49,7 @@ def test_shopper_sees_the_scheduled_visit(login, db, people):
 def test_wrong_channel_is_refused_and_nothing_written(login, db, people):
     stores = [make_store(db, "P-1"), make_store(db, "W-1", channel="online")]
     response = login("admin").post("/admin/visits/new", form(db, people, stores))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This criteria set is for physical shops, and W-1 is not one." in response.text
     assert db["visits"].count == 0
 
@@ -64,7 +64,7 @@ def test_wrong_channel_is_refused_and_nothing_written(login, db, people):
 def test_bad_schedule_input_is_shown(login, db, people, change, message):
     store = make_store(db, "Q-1")
     response = login("admin").post("/admin/visits/new", form(db, people, [store], **change))
-    assert response.status_code == 200 and message in response.text
+    assert response.status_code == 422 and message in response.text
     assert db["visits"].count == 0
 
 
@@ -73,7 +73,7 @@ def test_same_shopper_same_store_too_soon_is_refused_with_reason(login, db, peop
     make_visit(db, store, people["shopper"], status="submitted",
                started_at="2026-09-20T10:00:00+00:00")
     response = login("admin").post("/admin/visits/new", form(db, people, [store]))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "visited (or will visit) R-1 on 2026-09-20" in response.text
     assert "override" in response.text
     assert db["visits"].count == 1
@@ -140,7 +140,7 @@ def test_started_visit_cannot_be_moved(login, db, people):
     response = login("admin").post(f"/admin/visits/{visit}", {
         "shopper_id": people["shopper"], "window_start": "2026-12-01",
         "window_end": "2026-12-05"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Only a visit that has not started can be moved." in response.text
     assert db["visits"].get(visit)["window_start"] == "2026-11-01"
 

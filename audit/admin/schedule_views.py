@@ -1,7 +1,9 @@
 """Admin: schedule visits (one or several stores at once), reschedule, cancel."""
 
 import json
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -96,19 +98,37 @@ def visit_new():
     if form.validate_on_submit():
         plan = VisitPlan(form.store_ids.data, form.set_id.data, form.shopper_id.data,
                          form.window_start.data, form.window_end.data, form.note.data)
-        try:
-            ids = schedule_visits(get_db(), plan, created_by=current_user.id,
-                                  revisit_days=current_app.config["REVISIT_DAYS"],
-                                  override=form.override.data)
-        except RevisitConflict as err:
-            reasons = [message(r) for r in err.reasons]
-        except DomainError as err:
-            show_on_form(form, err)
-        else:
+        ids, reasons = _attempt(form, partial(schedule_visits, get_db(), plan,
+                                              created_by=current_user.id))
+        if ids is not _REFUSED:
             flash(ngettext("%(num)d visit scheduled.", "%(num)d visits scheduled.", len(ids)),
                   "success")
             return redirect(url_for("admin.visits"))
-    return render_template("admin/visits_form.html", form=form, reasons=reasons, visit=None)
+    return render_template("admin/visits_form.html", form=form, reasons=reasons,
+                           visit=None), _status()
+
+
+# What _attempt returns when the change was refused (a change may itself return None).
+_REFUSED = object()
+
+
+def _attempt(form, change: Callable[..., object]) -> tuple[object, list[str]]:
+    """Make a scheduling change the valid form asks for, with the revisit rule: (its result, [])
+    when made; (_REFUSED, reasons) when a store was visited too recently; (_REFUSED, []) with
+    any other refusal shown next to its field."""
+    try:
+        return change(revisit_days=current_app.config["REVISIT_DAYS"],
+                      override=form.override.data), []
+    except RevisitConflict as err:
+        return _REFUSED, [message(r) for r in err.reasons]
+    except DomainError as err:
+        show_on_form(form, err)
+        return _REFUSED, []
+
+
+def _status() -> int:
+    """A form page shown again after a POST was refused answers 422, not 200."""
+    return 422 if request.method == "POST" else 200
 
 
 def _visit_or_404(visit_id: int) -> dict:
@@ -129,19 +149,14 @@ def visit_edit(visit_id: int):
     _choices(form)
     reasons = []
     if form.validate_on_submit():
-        try:
-            reschedule(get_db(), visit_id, shopper_id=form.shopper_id.data,
-                       window_start=form.window_start.data, window_end=form.window_end.data,
-                       revisit_days=current_app.config["REVISIT_DAYS"],
-                       override=form.override.data)
-        except RevisitConflict as err:
-            reasons = [message(r) for r in err.reasons]
-        except DomainError as err:
-            show_on_form(form, err)
-        else:
+        done, reasons = _attempt(form, partial(
+            reschedule, get_db(), visit_id, shopper_id=form.shopper_id.data,
+            window_start=form.window_start.data, window_end=form.window_end.data))
+        if done is not _REFUSED:
             flash(_("Visit moved."), "success")
             return redirect(url_for("admin.visits"))
-    return render_template("admin/visits_form.html", form=form, reasons=reasons, visit=visit)
+    return render_template("admin/visits_form.html", form=form, reasons=reasons,
+                           visit=visit), _status()
 
 
 def _day(value: str) -> date:
@@ -201,19 +216,13 @@ def visit_followup(store_id: int):
         plan = VisitPlan([store_id], form.set_id.data, form.shopper_id.data,
                          form.window_start.data, form.window_end.data, form.note.data,
                          watch_keys=form.watch_keys.data)
-        try:
-            schedule_visits(get_db(), plan, created_by=current_user.id,
-                            revisit_days=current_app.config["REVISIT_DAYS"],
-                            override=form.override.data)
-        except RevisitConflict as err:
-            reasons = [message(r) for r in err.reasons]
-        except DomainError as err:
-            show_on_form(form, err)
-        else:
+        done, reasons = _attempt(form, partial(schedule_visits, get_db(), plan,
+                                               created_by=current_user.id))
+        if done is not _REFUSED:
             flash(_("Follow-up visit scheduled."), "success")
             return redirect(url_for("admin.visits"))
     return render_template("admin/visits_followup.html", form=form, reasons=reasons,
-                           store=store, **page)
+                           store=store, **page), _status()
 
 
 def _store_exists(store_id: int) -> bool:
